@@ -1,0 +1,156 @@
+"""The two sanitising engines, each compiled once from a :class:`Policy`.
+
+``nh3`` (ammonia, html5ever) is the default; ``bleach`` (html5lib) is the second engine and the only
+one that can escape disallowed tags instead of stripping them. Both delegate every URL decision
+to :func:`safecomment.urls.is_safe_url`, drop ``script``/``style`` with their content, strip
+comments and put the policy's ``rel`` on every ``<a>``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any, Final, Literal, Protocol
+
+import nh3
+
+from .markup import escape_text
+from .policy import Policy
+from .urls import is_safe_url
+
+EngineName = Literal["nh3", "bleach"]
+ENGINES: Final[tuple[str, ...]] = ("nh3", "bleach")
+
+
+class Engine(Protocol):
+    """A compiled policy: ``clean`` parses and sanitises, ``escape_text`` serialises plain text."""
+
+    name: str
+
+    def clean(self, text: str) -> str: ...
+
+    def escape_text(self, text: str) -> str: ...
+
+
+def _attribute_check(policy: Policy) -> Callable[[str, str, str], bool]:
+    """One allow/deny decision per attribute, shared by both engines."""
+    attributes = policy.attributes
+    url_attributes = policy.url_attributes
+    protocols = policy.protocols
+
+    def allowed(tag: str, name: str, value: str) -> bool:
+        if name not in attributes.get(tag, ()):
+            return False
+        return name not in url_attributes or is_safe_url(value, protocols)
+
+    return allowed
+
+
+class Nh3Engine:
+    """The default engine: a reused ``nh3.Cleaner`` with our URL check as attribute filter."""
+
+    name = "nh3"
+
+    def __init__(self, policy: Policy) -> None:
+        if policy.on_disallowed != "strip":
+            raise ValueError(
+                "the nh3 engine can only strip disallowed tags; use engine='bleach' to escape them"
+            )
+        url_attributes = policy.url_attributes
+        protocols = policy.protocols
+
+        def attribute_filter(tag: str, name: str, value: str) -> str | None:
+            if name in url_attributes and not is_safe_url(value, protocols):
+                return None
+            return value
+
+        self._cleaner = nh3.Cleaner(
+            tags=set(policy.tags),
+            clean_content_tags=set(policy.drop_content),
+            attributes={tag: set(names) for tag, names in policy.attributes.items()},
+            attribute_filter=attribute_filter,
+            strip_comments=True,
+            link_rel=policy.link_rel,
+            url_schemes=set(policy.protocols),
+        )
+
+    def clean(self, text: str) -> str:
+        """Parse and sanitise ``text`` (already free of lone surrogates)."""
+        return self._cleaner.clean(text)
+
+    escape_text = staticmethod(escape_text)
+
+
+def _bleach_filters(policy: Policy) -> list[type[Any]]:
+    from bleach.html5lib_shim import Filter  # deferred with bleach itself (~60 ms to import)
+
+    drop = policy.drop_content if policy.on_disallowed == "strip" else frozenset()
+    rel = policy.link_rel
+
+    class DropContentAndSetRel(Filter):  # type: ignore[misc]
+        """Drops ``drop_content`` elements with everything inside; sets ``rel`` on ``<a>``."""
+
+        def __iter__(self) -> Iterator[dict[str, Any]]:
+            depth = 0
+            for token in Filter.__iter__(self):
+                kind = token["type"]
+                if kind in ("StartTag", "EmptyTag", "EndTag") and token["name"] in drop:
+                    if kind == "StartTag":
+                        depth += 1
+                    elif kind == "EndTag":
+                        depth = max(0, depth - 1)
+                    continue
+                if depth:
+                    continue
+                if rel is not None and kind in ("StartTag", "EmptyTag") and token["name"] == "a":
+                    data = {k: v for k, v in token["data"].items() if k != (None, "rel")}
+                    data[(None, "rel")] = rel
+                    token["data"] = data
+                yield token
+
+    return [DropContentAndSetRel]
+
+
+class BleachEngine:
+    """The second engine: bleach, strip or escape, one ``bleach.Cleaner`` per thread."""
+
+    name = "bleach"
+
+    def __init__(self, policy: Policy) -> None:
+        import bleach  # deferred: only this engine needs it
+
+        self._bleach = bleach
+        strip = policy.on_disallowed == "strip"
+        self._options: dict[str, Any] = {
+            # drop_content tags pass bleach's sanitizer only to be removed, with their content,
+            # by our filter: bleach alone would strip the tags and leave the script text visible.
+            "tags": set(policy.tags) | (set(policy.drop_content) if strip else set()),
+            "attributes": _attribute_check(policy),
+            "protocols": set(policy.protocols),
+            "strip": strip,
+            "strip_comments": True,
+            "filters": _bleach_filters(policy),
+        }
+        self._local = threading.local()  # bleach.Cleaner is not thread-safe
+
+    def clean(self, text: str) -> str:
+        """Parse and sanitise ``text`` (already free of lone surrogates)."""
+        cleaner = getattr(self._local, "cleaner", None)
+        if cleaner is None:
+            cleaner = self._local.cleaner = self._bleach.Cleaner(**self._options)
+        result: str = cleaner.clean(text)
+        return result
+
+    @staticmethod
+    def escape_text(text: str) -> str:
+        """Serialise text without ``<`` or ``&`` as html5lib does: only ``>`` is escaped."""
+        return text.replace(">", "&gt;")
+
+
+def compile_engine(policy: Policy, name: str) -> Engine:
+    """Compile ``policy`` for the engine called ``name`` (``"nh3"`` or ``"bleach"``)."""
+    if name == "nh3":
+        return Nh3Engine(policy)
+    if name == "bleach":
+        return BleachEngine(policy)
+    raise ValueError(f"unknown engine {name!r}; choose one of {', '.join(ENGINES)}")

@@ -1,0 +1,63 @@
+"""``SanitizedHTML`` and the small scanner for markup our engines produced (never raw input)."""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Final
+
+# A tag in engine output: attribute values are always quoted, so a quoted '>' cannot end a tag.
+TAG: Final = re.compile(r"""<(?:[^<>"']|"[^"]*"|'[^']*')*>""")
+_ANCHOR: Final = re.compile(r"""<a\s(?:[^<>"']|"[^"]*"|'[^']*')*>""", re.IGNORECASE)
+_HREF: Final = re.compile(r"""\shref\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
+
+
+def escape_text(text: str) -> str:
+    """Escape text the way html5ever (nh3) serialises a text node."""
+    return (
+        text.replace("&", "&amp;")
+        .replace("\xa0", "&nbsp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+    )
+
+
+def escape_attribute(value: str) -> str:
+    """Escape a double-quoted attribute value the way html5ever (nh3) does."""
+    return (
+        value.replace("&", "&amp;")
+        .replace("\xa0", "&nbsp;")
+        .replace('"', "&quot;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+    )
+
+
+class SanitizedHTML(str):
+    """HTML a :class:`~safecomment.Sanitizer` produced: safe to insert into a page body.
+
+    It is a ``str``; ``__html__`` makes Jinja2, Django and MarkupSafe render it unescaped.
+    Anything that builds a new string from it (concatenation, slicing) gets a plain ``str`` back.
+    """
+
+    __slots__ = ()
+
+    def __html__(self) -> str:
+        """Markup protocol: this text is already safe HTML."""
+        return str(self)
+
+    def __repr__(self) -> str:
+        return f"SanitizedHTML({str.__repr__(self)})"
+
+    def striptags(self) -> str:
+        """Plain text: tags removed, entities decoded, runs of white space collapsed to one."""
+        return " ".join(html.unescape(TAG.sub("", self)).split())
+
+    def links(self) -> list[str]:
+        """The ``href`` of every ``<a>``, in order, entities decoded (autolinked URLs included)."""
+        hrefs = []
+        for anchor in _ANCHOR.finditer(self):
+            found = _HREF.search(anchor.group())
+            if found is not None:
+                hrefs.append(html.unescape(found.group(1) or found.group(2) or ""))
+        return hrefs
