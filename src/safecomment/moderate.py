@@ -1,0 +1,465 @@
+"""Decide what happens to each comment: approve, hold, spam or trash, with stable reason codes.
+
+The rules are WordPress's (``check_comment``, ``wp_check_comment_disallowed_list``, the flood and
+duplicate checks), then the spam model's thresholds. Each triggered rule adds a reason code; the
+action is the most severe one any reason asks for (approve < hold < spam < trash):
+
+==================  ======  ==============================================================
+reason              action  when
+==================  ======  ==============================================================
+``duplicate``       hold    an earlier comment had the same thread, author, email, content
+``flood``           hold    an earlier comment from the same email or IP is < 15 s apart
+``too_many_links``  hold    the sanitised content has >= ``max_links`` links (autolinked too)
+``moderation_key``  hold    a moderation key is in author, email, URL, content, IP or agent
+``disallowed_key``  trash   a disallowed key is there, or in the tag-stripped content
+*validation code*   hold    :func:`~safecomment.validate.validate_comment`'s codes
+``possible_spam``   hold    spam score >= the hold threshold
+``spam``            spam    spam score >= the spam threshold
+==================  ======  ==============================================================
+
+Duplicates and floods depend on the comments seen before, in input order; everything else is
+a pure function of one comment, so :meth:`Moderator.moderate_many` runs that part in worker
+processes and keeps the history in the parent.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import tomllib
+from collections import deque
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final, Literal, Protocol, get_args
+
+import numpy as np
+
+from .policy import DEFAULT_POLICY, Policy
+from .record import Comment
+from .sanitize import InputTooLongError, SanitizedHTML, sanitize
+from .validate import DEFAULT_RULES, ValidationError, ValidationRules, validate_comment
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+
+    import numpy.typing as npt
+
+__all__ = ["ACTIONS", "Action", "Decision", "Moderator", "Rules"]
+
+Action = Literal["approve", "hold", "spam", "trash"]
+ACTIONS: tuple[str, ...] = get_args(Action)
+_SEVERITY: Final = {action: rank for rank, action in enumerate(ACTIONS)}
+
+CHUNK_SIZE: Final = 512
+"""Comments per batch: the unit of spam scoring and of work sent to a worker process."""
+
+# every other reason holds the comment
+_REASON_ACTIONS: Final[dict[str, Action]] = {"disallowed_key": "trash", "spam": "spam"}
+_NO_FORM_TYPES: Final = frozenset({"pingback", "trackback"})  # no name/email form behind them
+_U64: Final = 0xFFFF_FFFF_FFFF_FFFF
+
+
+class SpamScorer(Protocol):
+    """What the moderator needs from a spam model (:class:`~safecomment.spam.model.SpamModel`)."""
+
+    @property
+    def thresholds(self) -> tuple[float, float]:
+        """``(hold, spam)``."""
+        ...
+
+    def score_batch(self, comments: Iterable[Comment]) -> npt.NDArray[np.float64]:
+        """Spam probabilities, one per comment."""
+        ...
+
+
+def _keys(value: Iterable[str], name: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        raise TypeError(f"{name} must be a list of strings, not one string")
+    keys = []
+    for key in value:
+        if not isinstance(key, str):
+            raise TypeError(f"{name} must hold strings, not {type(key).__name__}")
+        if any(not ch.isprintable() for ch in key.strip()):
+            raise ValueError(f"{name}: a key cannot hold control characters")
+        if key.strip():
+            keys.append(key.strip())
+    return tuple(dict.fromkeys(keys))
+
+
+def _threshold(value: float | None, name: str) -> None:
+    if value is not None and not (isinstance(value, int | float) and 0.0 <= value <= 1.0):
+        raise ValueError(f"{name} must be a number from 0 to 1")
+
+
+@dataclass(frozen=True, slots=True)
+class Rules:
+    """Moderation rules, WordPress's defaults; immutable, loadable from TOML.
+
+    ``max_links`` 0 and ``flood_seconds`` 0 switch those checks off. Keys match as
+    case-insensitive substrings (empty ones are ignored). ``hold_threshold`` and
+    ``spam_threshold`` override the model's own; ``validation`` sets the field checks, or
+    ``None`` skips them.
+    """
+
+    max_links: int = 2
+    moderation_keys: tuple[str, ...] = ()
+    disallowed_keys: tuple[str, ...] = ()
+    duplicates: bool = True
+    flood_seconds: float = 15.0
+    hold_threshold: float | None = None
+    spam_threshold: float | None = None
+    validation: ValidationRules | None = field(default=DEFAULT_RULES)
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        set_(self, "moderation_keys", _keys(self.moderation_keys, "moderation_keys"))
+        set_(self, "disallowed_keys", _keys(self.disallowed_keys, "disallowed_keys"))
+        if isinstance(self.max_links, bool) or not isinstance(self.max_links, int):
+            raise TypeError("max_links must be an int")
+        if self.max_links < 0:
+            raise ValueError("max_links must be >= 0")
+        if not isinstance(self.duplicates, bool):
+            raise TypeError("duplicates must be a bool")
+        if not isinstance(self.flood_seconds, int | float) or self.flood_seconds < 0:
+            raise ValueError("flood_seconds must be a number >= 0")
+        _threshold(self.hold_threshold, "hold_threshold")
+        _threshold(self.spam_threshold, "spam_threshold")
+        if (
+            self.hold_threshold is not None
+            and self.spam_threshold is not None
+            and self.hold_threshold > self.spam_threshold
+        ):
+            raise ValueError("hold_threshold cannot be above spam_threshold")
+        if self.validation is not None and not isinstance(self.validation, ValidationRules):
+            raise TypeError("validation must be ValidationRules or None")
+
+    def replace(self, **changes: Any) -> Rules:
+        """Return new rules with ``changes`` applied (these are never modified)."""
+        return dataclasses.replace(self, **changes)
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> Rules:
+        """Rules from a mapping shaped like the TOML file (see :meth:`from_toml`)."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"unknown rule(s): {', '.join(unknown)}")
+        values = dict(data)
+        validation = values.get("validation", {})
+        if validation is False:
+            values["validation"] = None
+        elif isinstance(validation, Mapping):
+            values["validation"] = DEFAULT_RULES.replace(**validation)
+        else:
+            raise TypeError("validation must be a table of validation rules, or false")
+        return cls(**values)
+
+    @classmethod
+    def from_toml(cls, path: str | Path) -> Rules:
+        """Load rules from a TOML file: top-level keys are the field names, plus an optional
+        ``[validation]`` table of :class:`~safecomment.validate.ValidationRules` fields
+        (or ``validation = false``). Errors are ``ValueError`` naming the file."""
+        try:
+            with open(path, "rb") as stream:
+                data = tomllib.load(stream)
+            return cls.from_mapping(data)
+        except (OSError, tomllib.TOMLDecodeError, TypeError, ValueError) as error:
+            raise ValueError(f"{path}: {error}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What to do with one comment: ``action``, the ``spam_score`` (0..1), ``reasons`` (codes,
+    in rule order) and the ``sanitized_html`` to publish if it is approved."""
+
+    action: Action
+    spam_score: float
+    reasons: tuple[str, ...]
+    sanitized_html: SanitizedHTML
+
+
+def _action(reasons: Iterable[str]) -> Action:
+    """The most severe action any of ``reasons`` asks for (approve when there are none)."""
+    action: Action = "approve"
+    for reason in reasons:
+        wanted = _REASON_ACTIONS.get(reason, "hold")
+        if _SEVERITY[wanted] > _SEVERITY[action]:
+            action = wanted
+    return action
+
+
+def _pattern(keys: tuple[str, ...]) -> re.Pattern[str] | None:
+    if not keys:
+        return None
+    return re.compile("|".join(map(re.escape, sorted(keys, key=len, reverse=True))), re.IGNORECASE)
+
+
+class _Assessor:
+    """The pure, per-comment part of moderation; picklable, so worker processes can hold one."""
+
+    def __init__(self, policy: Policy, model: SpamScorer, rules: Rules) -> None:
+        self.policy = policy
+        self.model = model
+        self.rules = rules
+        hold, spam = model.thresholds
+        self.hold = hold if rules.hold_threshold is None else rules.hold_threshold
+        self.spam = spam if rules.spam_threshold is None else rules.spam_threshold
+        self._moderation = _pattern(rules.moderation_keys)
+        self._disallowed = _pattern(rules.disallowed_keys)
+
+    def assess(self, comments: Sequence[Comment]) -> list[Decision]:
+        """Decide each comment on its own (no history), scoring spam in one batch."""
+        scores = self.model.score_batch(comments).tolist() if comments else []
+        return [self._decide(c, float(s)) for c, s in zip(comments, scores, strict=True)]
+
+    def _clean(self, comment: Comment) -> tuple[SanitizedHTML, list[str]]:
+        """The sanitised content and the validation codes (validation sanitises when it passes)."""
+        rules = self.rules.validation
+        if rules is not None:
+            if comment.type in _NO_FORM_TYPES:
+                rules = rules.replace(require_name_email=False)
+            email = comment.author_email
+            try:
+                valid = validate_comment(
+                    name=comment.author_name,
+                    email=None if email is None else email.reveal(),
+                    content=comment.content,
+                    url=comment.author_url,
+                    policy=self.policy,
+                    rules=rules,
+                )
+                return valid.content_html, []
+            except ValidationError as error:
+                codes = [e.code for e in error.errors]
+        else:
+            codes = []
+        try:
+            return sanitize(comment.content, self.policy), codes
+        except InputTooLongError:
+            return SanitizedHTML(""), [*codes, "content_too_long"]
+
+    def _decide(self, comment: Comment, score: float) -> Decision:
+        html, codes = self._clean(comment)
+        reasons: list[str] = []
+        if self.rules.max_links and len(html.links()) >= self.rules.max_links:
+            reasons.append("too_many_links")
+        if self._moderation is not None or self._disallowed is not None:
+            email = comment.author_email
+            fields = "\0".join(
+                value or ""
+                for value in (
+                    comment.author_name,
+                    None if email is None else email.reveal(),
+                    comment.author_url,
+                    comment.content,
+                    comment.author_ip,
+                    comment.user_agent,
+                )
+            )
+            if self._moderation is not None and self._moderation.search(fields):
+                reasons.append("moderation_key")
+            if self._disallowed is not None and (
+                self._disallowed.search(fields) or self._disallowed.search(html.striptags())
+            ):
+                reasons.append("disallowed_key")
+        reasons.extend(codes)
+        if score >= self.spam:
+            reasons.append("spam")
+        elif score >= self.hold:
+            reasons.append("possible_spam")
+        unique = tuple(dict.fromkeys(reasons))
+        return Decision(_action(unique), score, unique, html)
+
+
+class _KeyIndex:
+    """A map of 64-bit keys to 64-bit values in ~16 bytes per key (a ``dict`` takes ~100).
+
+    New keys go into a small dict that is merged into sorted numpy arrays once it holds a
+    quarter as many keys as they do; a chunk of lookups is one vectorised binary search.
+    """
+
+    _MIN_MERGE: Final = 65536
+
+    def __init__(self) -> None:
+        self._keys: npt.NDArray[np.uint64] = np.empty(0, np.uint64)
+        self._values: npt.NDArray[np.int64] = np.empty(0, np.int64)
+        self._recent: dict[int, int] = {}
+
+    def __len__(self) -> int:
+        return len(self._keys) + len(self._recent)
+
+    def swap(self, keys: list[int], values: list[int]) -> list[int | None]:
+        """Store each value under its key, in order; return each key's previous value or None."""
+        wanted = np.array(keys, dtype=np.uint64)
+        at = np.searchsorted(self._keys, wanted)
+        found = np.zeros(len(keys), dtype=bool)
+        if len(self._keys):
+            last = len(self._keys) - 1
+            found = (at <= last) & (self._keys[np.minimum(at, last)] == wanted)
+        previous: list[int | None] = []
+        for key, value, index, hit in zip(keys, values, at.tolist(), found.tolist(), strict=True):
+            old = self._recent.get(key)
+            if old is None and hit:
+                old = int(self._values[index])
+                self._values[index] = value
+            else:
+                self._recent[key] = value
+            previous.append(old)
+        if len(self._recent) >= max(self._MIN_MERGE, len(self._keys) // 4):
+            self._merge()
+        return previous
+
+    def _merge(self) -> None:
+        keys = np.fromiter(self._recent, dtype=np.uint64, count=len(self._recent))
+        values = np.fromiter(self._recent.values(), dtype=np.int64, count=len(self._recent))
+        order = np.argsort(keys)
+        at = np.searchsorted(self._keys, keys[order])
+        self._keys = np.insert(self._keys, at, keys[order])
+        self._values = np.insert(self._values, at, values[order])
+        self._recent = {}
+
+
+class _History:
+    """Duplicate and flood memory over a stream of comments, in input order."""
+
+    def __init__(self, rules: Rules) -> None:
+        self.rules = rules
+        self._index = _KeyIndex()
+
+    def reasons(self, comments: Sequence[Comment]) -> list[tuple[str, ...]]:
+        """``duplicate``/``flood`` for each comment, remembering them for later ones."""
+        keys: list[int] = []
+        values: list[int] = []
+        owners: list[tuple[int, str]] = []
+        flood = self.rules.flood_seconds
+        for n, c in enumerate(comments):
+            if self.rules.duplicates:
+                key = ("duplicate", c.thread_id, c.author_name, c.author_email, c.content)
+                keys.append(hash(key) & _U64)
+                values.append(0)
+                owners.append((n, "duplicate"))
+            if flood and c.created is not None:
+                moment = round(c.created.timestamp() * 1_000_000)
+                for sender in (("email", c.author_email), ("ip", c.author_ip)):
+                    if sender[1]:
+                        keys.append(hash(sender) & _U64)
+                        values.append(moment)
+                        owners.append((n, "flood"))
+        found: list[list[str]] = [[] for _ in comments]
+        if keys:
+            limit = flood * 1_000_000
+            for (n, reason), value, old in zip(
+                owners, values, self._index.swap(keys, values), strict=True
+            ):
+                if old is None or reason in found[n]:
+                    continue
+                if reason == "duplicate" or abs(value - old) < limit:
+                    found[n].append(reason)
+        return [tuple(reasons) for reasons in found]
+
+
+def _chunks(items: Iterable[Comment], size: int) -> Iterator[list[Comment]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def _merge(decisions: list[Decision], marks: list[tuple[str, ...]]) -> Iterator[Decision]:
+    for decision, extra in zip(decisions, marks, strict=True):
+        if extra:
+            reasons = tuple(dict.fromkeys(extra + decision.reasons))
+            decision = dataclasses.replace(decision, action=_action(reasons), reasons=reasons)
+        yield decision
+
+
+_worker_assessor: _Assessor | None = None
+
+
+def _start_worker(assessor: _Assessor) -> None:
+    global _worker_assessor
+    _worker_assessor = assessor
+
+
+def _assess_in_worker(chunk: list[Comment]) -> list[Decision]:
+    assert _worker_assessor is not None, "worker started without an assessor"
+    return _worker_assessor.assess(chunk)
+
+
+class Moderator:
+    """Moderates comments with a sanitising ``policy``, a spam ``model`` and moderation ``rules``.
+
+    ``model=None`` loads the bundled, verified :class:`~safecomment.spam.model.SpamModel`. A
+    moderator remembers the comments it has seen (for duplicates and floods), like a site's
+    database does: use a new one per independent stream.
+    """
+
+    def __init__(
+        self,
+        policy: Policy | None = None,
+        model: SpamScorer | None = None,
+        rules: Rules | None = None,
+    ) -> None:
+        if model is None:
+            from .spam.model import SpamModel
+
+            model = SpamModel.load()
+        self.policy = DEFAULT_POLICY if policy is None else policy
+        self.rules = Rules() if rules is None else rules
+        self.model = model
+        self._assessor = _Assessor(self.policy, model, self.rules)
+        self._history = _History(self.rules)
+
+    @property
+    def thresholds(self) -> tuple[float, float]:
+        """The ``(hold, spam)`` score thresholds in force (the rules' override or the model's)."""
+        return self._assessor.hold, self._assessor.spam
+
+    def moderate(self, comment: Comment) -> Decision:
+        """Decide one comment (and remember it for duplicate and flood checks)."""
+        return next(self.moderate_many([comment]))
+
+    def moderate_many(
+        self, comments: Iterable[Comment], *, jobs: int = 1, chunk_size: int = CHUNK_SIZE
+    ) -> Iterator[Decision]:
+        """Decide a stream of comments lazily, one decision per comment, in input order.
+
+        With ``jobs > 1`` the per-comment work runs in that many loky worker processes, a few
+        chunks at a time (memory stays flat); the decisions are the same as with ``jobs=1``.
+        """
+        if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+            raise ValueError("jobs must be an int >= 1")
+        if chunk_size < 1:
+            raise ValueError("chunk_size must be >= 1")
+        chunks = _chunks(comments, chunk_size)
+        if jobs == 1:
+            for chunk in chunks:
+                marks = self._history.reasons(chunk)
+                yield from _merge(self._assessor.assess(chunk), marks)
+            return
+        yield from self._in_workers(chunks, jobs)
+
+    def _in_workers(self, chunks: Iterator[list[Comment]], jobs: int) -> Iterator[Decision]:
+        from joblib.externals.loky import ProcessPoolExecutor
+
+        # A dedicated executor (not joblib.Parallel) so that reading the input, the history and
+        # writing all stay in this thread, in order, with at most 2 * jobs chunks in flight.
+        pool = ProcessPoolExecutor(
+            max_workers=jobs, initializer=_start_worker, initargs=(self._assessor,)
+        )
+        window: deque[tuple[Future[list[Decision]], list[tuple[str, ...]]]] = deque()
+        finished = False
+        try:
+            for chunk in chunks:
+                marks = self._history.reasons(chunk)
+                window.append((pool.submit(_assess_in_worker, chunk), marks))
+                if len(window) > 2 * jobs:
+                    future, marks = window.popleft()
+                    yield from _merge(future.result(), marks)
+            while window:
+                future, marks = window.popleft()
+                yield from _merge(future.result(), marks)
+            finished = True
+        finally:
+            pool.shutdown(wait=finished, kill_workers=not finished)
