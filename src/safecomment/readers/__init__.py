@@ -1,0 +1,103 @@
+"""Comment exports -> :class:`~safecomment.record.Comment` records, streamed.
+
+:func:`read_comments` opens a path, ``"-"`` (stdin) or a binary file object, gunzips it when its
+first bytes say gzip, tells the format from the first bytes (or takes ``format=``) and yields one
+:class:`~safecomment.record.Comment` or one :class:`~safecomment.record.RecordError` per record,
+in file order. A file that cannot be read at all raises :class:`ExportError` (file and line);
+records before the damage have been yielded by then, so a caller that must not write partial
+output writes to a temporary file and renames it at the end.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import IO, Any, Final
+
+from ..record import Comment, RecordError
+from .csv import read_csv
+from .disqus import read_disqus
+from .jsonl import read_jsonl
+from .source import ExportError, OpenSource, open_source
+from .wxr import read_wxr
+
+__all__ = ["FORMATS", "ExportError", "read_comments", "sniff_format"]
+
+_READERS: Final[dict[str, Callable[..., Iterator[Comment | RecordError]]]] = {
+    "wxr": read_wxr,
+    "disqus": read_disqus,
+    "csv": read_csv,
+    "jsonl": read_jsonl,
+}
+FORMATS: Final = tuple(_READERS)
+"""The formats :func:`read_comments` reads: ``wxr``, ``disqus``, ``csv``, ``jsonl``."""
+
+# The prolog before the root element (declaration, comments, processing instructions, doctype),
+# then the root element's name.
+_PROLOG = re.compile(rb"\s*(?:<\?.*?\?>|<!--.*?-->|<![^>]*>)", re.DOTALL)
+_ROOT = re.compile(rb"\s*<(?:[A-Za-z_][\w.\-]*:)?([A-Za-z_][\w.\-]*)")
+
+
+def _xml_root(head: bytes) -> bytes | None:
+    """The local name of the root element, or ``None`` when the head shows none.
+
+    Scanning starts at the first ``<``, past junk such as the stray backtick of a damaged file,
+    which the parser then reports with its line.
+    """
+    position = head.find(b"<")
+    if position < 0:
+        return None
+    while (prolog := _PROLOG.match(head, position)) is not None:
+        position = prolog.end()
+    root = _ROOT.match(head, position)
+    return None if root is None else root.group(1)
+
+
+def sniff_format(opened: OpenSource) -> str:
+    """The format of an opened export, told from its first bytes; :class:`ExportError` if unclear.
+
+    XML is WXR when the root is ``<rss>`` and Disqus when it is ``<disqus>``; a line starting with
+    ``{`` is JSON Lines; a first line with a comma is a CSV header.
+    """
+    head = opened.head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    first_line = head.split(b"\n", 1)[0]
+    if head.startswith(b"<") or b"<?xml" in first_line:
+        root = _xml_root(head)
+        if root == b"rss":
+            return "wxr"
+        if root == b"disqus":
+            return "disqus"
+        shown = "none" if root is None else "<" + root.decode("ascii", "replace") + ">"
+        reason = f"XML whose root element ({shown}) is neither WXR's <rss> nor <disqus>"
+        raise ExportError(opened.name, None, reason)
+    if head.startswith(b"{"):
+        return "jsonl"
+    if b"," in first_line and not head.startswith(b"["):
+        return "csv"
+    formats = ", ".join(FORMATS)
+    raise ExportError(opened.name, None, f"cannot tell the format; name one of: {formats}")
+
+
+def read_comments(
+    source: str | Path | IO[bytes], *, format: str | None = None, **options: Any
+) -> Iterator[Comment | RecordError]:
+    """Stream the comments of an export as :class:`Comment` or :class:`RecordError` records.
+
+    ``source`` is a path, ``"-"`` for stdin, or a binary file object (left open). ``format`` is
+    one of :data:`FORMATS`, or ``None`` to sniff it. ``options`` go to the format's reader: CSV and
+    JSON Lines take ``columns`` (field -> column) and ``status_values`` (raw value -> status), CSV
+    also ``delimiter``. Nothing is opened until the first record is asked for. Raises
+    :class:`ValueError` for an unknown format now, :class:`ExportError` for an unreadable file and
+    :class:`TypeError` or :class:`ValueError` for options the format does not take, while reading.
+    """
+    if format is not None and format not in _READERS:
+        raise ValueError(f"unknown format {format!r}; choose from {', '.join(FORMATS)}")
+    return _read(source, format, options)
+
+
+def _read(
+    source: str | Path | IO[bytes], format: str | None, options: dict[str, Any]
+) -> Iterator[Comment | RecordError]:
+    with open_source(source) as opened:
+        yield from _READERS[format or sniff_format(opened)](opened, **options)

@@ -1,0 +1,141 @@
+"""Opening an export: a path, ``"-"`` for stdin or a binary file object, gunzipped when it is gzip.
+
+This module also owns :class:`ExportError`, the one error a reader raises for a file it cannot
+read at all (as opposed to a single bad record, which becomes a
+:class:`~safecomment.record.RecordError`).
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import sys
+import zlib
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Final, cast
+
+GZIP_MAGIC: Final = b"\x1f\x8b"
+UTF8_BOM: Final = b"\xef\xbb\xbf"
+HEAD_BYTES: Final = 8192
+"""How many leading bytes (after gunzipping) are kept for format sniffing."""
+
+# What a damaged gzip stream raises while it is being read: truncated (EOFError), bad header
+# (BadGzipFile, an OSError) or corrupt deflate data (zlib.error).
+GZIP_ERRORS: Final = (EOFError, gzip.BadGzipFile, zlib.error)
+
+
+class ExportError(Exception):
+    """An export that cannot be read at all: missing, not the format, malformed XML, bad gzip...
+
+    The message names the file and, when known, the line. ``source``, ``line`` and ``reason``
+    are kept as attributes. It never carries a record's email address.
+    """
+
+    def __init__(self, source: str, line: int | None, reason: str) -> None:
+        where = f"{source}: line {line}" if line is not None else source
+        super().__init__(f"{where}: {reason}")
+        self.source = source
+        self.line = line
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class OpenSource:
+    """An opened export: its display ``name``, the (gunzipped) byte ``stream`` and its ``head``.
+
+    ``head`` is the first :data:`HEAD_BYTES` bytes of the content, which ``stream`` still yields.
+    """
+
+    name: str
+    stream: IO[bytes]
+    head: bytes
+
+
+class _Replay(io.RawIOBase):
+    """A raw stream that first gives back bytes already read from ``rest``, then the rest of it."""
+
+    def __init__(self, head: bytes, rest: IO[bytes]) -> None:
+        super().__init__()
+        self._head = memoryview(head)
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        if self._head:
+            size = min(len(buffer), len(self._head))
+            buffer[:size] = self._head[:size]
+            self._head = self._head[size:]
+            return size
+        data = self._rest.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _with_head(stream: IO[bytes]) -> tuple[bytes, IO[bytes]]:
+    """Read the head of ``stream`` and return it with a stream that still starts at byte 0."""
+    head = stream.read(HEAD_BYTES)
+    return head, io.BufferedReader(_Replay(head, stream), buffer_size=64 * 1024)
+
+
+def source_name(source: str | Path | IO[bytes]) -> str:
+    """How a source is named in records and messages: the path as given, ``<stdin>``, or the
+    file object's ``name`` (``<stream>`` when it has none)."""
+    if isinstance(source, Path):
+        return str(source)
+    if isinstance(source, str):
+        return "<stdin>" if source == "-" else source
+    name = getattr(source, "name", None)
+    return name if isinstance(name, str) else "<stream>"
+
+
+@contextmanager
+def open_source(source: str | Path | IO[bytes]) -> Iterator[OpenSource]:
+    """Open ``source`` for reading bytes; gzip is recognised by its magic bytes, not its name.
+
+    Paths are closed on exit; stdin and caller-owned file objects are left open. An unreadable
+    path or a damaged gzip header raises :class:`ExportError`.
+    """
+    name = source_name(source)
+    with ExitStack() as stack:
+        try:
+            if isinstance(source, str | Path):
+                raw: IO[bytes] = (
+                    sys.stdin.buffer if source == "-" else stack.enter_context(open(source, "rb"))
+                )
+            else:
+                raw = source
+            head, stream = _with_head(raw)
+            if head.startswith(GZIP_MAGIC):
+                gunzipped = cast(IO[bytes], gzip.GzipFile(fileobj=stream, mode="rb"))
+                head, stream = _with_head(gunzipped)
+        except GZIP_ERRORS as exc:
+            raise ExportError(name, None, f"not a readable gzip file ({exc})") from exc
+        except OSError as exc:
+            raise ExportError(name, None, exc.strerror or str(exc)) from exc
+        yield OpenSource(name, stream, head)
+
+
+def numbered_lines(opened: OpenSource) -> Iterator[tuple[int, bytes]]:
+    """``(line number, raw line)`` pairs from 1, a leading UTF-8 byte-order mark removed.
+
+    A damaged gzip stream or a read error raises :class:`ExportError` naming the line reached.
+    """
+    number = 0
+    lines = iter(opened.stream)
+    while True:
+        try:
+            line = next(lines, None)
+        except GZIP_ERRORS as exc:
+            reason = f"damaged or truncated gzip data ({exc})"
+            raise ExportError(opened.name, number + 1, reason) from exc
+        except OSError as exc:
+            raise ExportError(opened.name, number + 1, exc.strerror or str(exc)) from exc
+        if line is None:
+            return
+        number += 1
+        yield number, line.removeprefix(UTF8_BOM) if number == 1 else line
