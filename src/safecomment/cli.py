@@ -1,0 +1,307 @@
+"""The ``safecomment`` command (also ``python -m safecomment``): moderate, sanitize, policy...
+
+Exit codes: 0 nothing needs attention, 1 something was held, marked spam or could not be read,
+2 a usage or input error (the message names the file and line; no output file is left).
+Commands import what they need when they run, so ``import safecomment.cli`` stays light.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import sys
+import time
+from collections import Counter, deque
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import ExitStack, closing
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
+
+import click
+
+from . import __version__
+
+if TYPE_CHECKING:
+    from .moderate import Decision, Moderator
+    from .policy import Policy
+    from .record import Comment, RecordError
+
+_INPUT_FORMATS_HELP = "wxr, disqus, csv or jsonl (default: told from the first bytes)"
+
+
+class InputError(click.ClickException):
+    """A file that cannot be used as given: exit status 2, like a usage error."""
+
+    exit_code = 2
+
+
+def _fail(message: str) -> NoReturn:
+    raise InputError(message)
+
+
+def _load_policy(path: Path | None) -> Policy:
+    """The default policy, or one whose fields a TOML file changes."""
+    from .policy import DEFAULT_POLICY
+
+    if path is None:
+        return DEFAULT_POLICY
+    import tomllib
+
+    try:
+        with path.open("rb") as stream:
+            return DEFAULT_POLICY.replace(**tomllib.load(stream))
+    except (OSError, tomllib.TOMLDecodeError, TypeError, ValueError) as error:
+        _fail(f"{path}: {error}")
+
+
+def _columns(pairs: tuple[str, ...]) -> dict[str, str]:
+    """``--column FIELD=COLUMN`` options as a mapping."""
+    columns = {}
+    for pair in pairs:
+        field, equals, column = pair.partition("=")
+        if not equals or not field or not column:
+            raise click.BadParameter(f"expected FIELD=COLUMN, got {pair!r}", param_hint="--column")
+        columns[field.strip()] = column.strip()
+    return columns
+
+
+def _utf8_stdout() -> TextIO:
+    """Standard output as UTF-8 text that never fails on an odd character."""
+    return io.TextIOWrapper(
+        click.get_binary_stream("stdout"), encoding="utf-8", errors="backslashreplace", newline=""
+    )
+
+
+policy_option = click.option(
+    "--policy",
+    "policy_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="TOML file of sanitising policy fields to change (tags, attributes, protocols...).",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="safecomment")
+def main() -> None:
+    """Make user comments safe to publish: sanitise, validate, score spam, moderate exports."""
+
+
+def _paired(
+    items: Iterable[Comment | RecordError], moderator: Moderator, jobs: int
+) -> Iterator[tuple[Comment, Decision] | RecordError]:
+    """Each comment with its decision and each unreadable record as it is, in input order."""
+    from .record import RecordError
+
+    pending: deque[Comment | RecordError] = deque()
+
+    def comments() -> Iterator[Comment]:
+        for item in items:
+            pending.append(item)
+            if not isinstance(item, RecordError):
+                yield item
+
+    with closing(moderator.moderate_many(comments(), jobs=jobs)) as decisions:
+        for decision in decisions:
+            while isinstance(pending[0], RecordError):
+                yield pending.popleft()
+            comment = pending.popleft()
+            assert not isinstance(comment, RecordError)
+            yield comment, decision
+    for error in pending:
+        assert isinstance(error, RecordError)
+        yield error
+
+
+def _summary(actions: Counter[str], reasons: Counter[str], seconds: float) -> str:
+    total = sum(actions.values())
+    rate = total / seconds if seconds > 0 else 0.0
+    counts = ", ".join(f"{actions[a]:,} {a}" for a in sorted(actions, key=_order))
+    lines = [f"safecomment: {total:,} records in {seconds:.1f} s ({rate:,.0f}/s): {counts or '-'}"]
+    if reasons:
+        lines.append(
+            "reasons: " + ", ".join(f"{code} {n:,}" for code, n in reasons.most_common())
+        )
+    return "\n".join(lines)
+
+
+def _order(action: str) -> int:
+    from .moderate import ACTIONS
+
+    return ACTIONS.index(action) if action in ACTIONS else len(ACTIONS)
+
+
+@main.command()
+@click.argument("export", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write the report here (atomically) instead of to standard output.",
+)
+@click.option(
+    "--format",
+    "format_",
+    type=click.Choice(["text", "jsonl", "csv", "json"]),
+    help="Report format (default: from the output's suffix, else text).",
+)
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Worker processes; the report is the same for any number.")
+@click.option("--model", "model_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Spam model file (verified against its manifest) instead of the bundled one.")
+@click.option("--rules", "rules_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="TOML file of moderation rules.")
+@policy_option
+@click.option("--input-format", help=_INPUT_FORMATS_HELP)
+@click.option("--column", "columns", multiple=True, metavar="FIELD=COLUMN",
+              help="CSV/JSON Lines: read FIELD (e.g. content) from COLUMN. Repeatable.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when comments need attention.")
+@click.option("--reveal-emails", is_flag=True,
+              help="Show email addresses in the report (default: masked).")
+@click.option("--pseudonym-key", envvar="SAFECOMMENT_PSEUDONYM_KEY", metavar="KEY",
+              help="Show a keyed HMAC pseudonym of each email instead of the mask (>= 16 bytes; "
+                   "or set SAFECOMMENT_PSEUDONYM_KEY).")
+def moderate(
+    export: str,
+    output: Path | None,
+    format_: str | None,
+    jobs: int,
+    model_path: Path | None,
+    rules_path: Path | None,
+    policy_file: Path | None,
+    input_format: str | None,
+    columns: tuple[str, ...],
+    exit_zero: bool,
+    reveal_emails: bool,
+    pseudonym_key: str | None,
+) -> None:
+    """Decide every comment of EXPORT (a file, or - for stdin): approve, hold, spam or trash.
+
+    One report row per input record, then a summary on standard error.
+    """
+    from tqdm import tqdm
+
+    from . import report
+    from .moderate import Moderator, Rules
+    from .readers import ExportError, read_comments
+    from .record import RecordError
+
+    if reveal_emails and pseudonym_key:
+        raise click.UsageError("--reveal-emails and --pseudonym-key exclude each other")
+    email = report.masked_email
+    if reveal_emails:
+        email = report.revealed_email
+    elif pseudonym_key:
+        try:
+            email = report.pseudonymous_email(pseudonym_key.encode("utf-8"))
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="--pseudonym-key") from None
+    options: dict[str, Any] = {"columns": _columns(columns)} if columns else {}
+    try:
+        rules = Rules() if rules_path is None else Rules.from_toml(rules_path)
+    except ValueError as error:
+        _fail(str(error))
+    policy = _load_policy(policy_file)
+    model = _load_model(model_path)
+    try:
+        items = read_comments(export, format=input_format, **options)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--input-format") from None
+    moderator = Moderator(policy=policy, model=model, rules=rules)
+    actions: Counter[str] = Counter()
+    reasons: Counter[str] = Counter()
+    started = time.perf_counter()
+    progress = tqdm(
+        unit=" comments", file=sys.stderr, disable=not sys.stderr.isatty(), mininterval=0.5
+    )
+    try:
+        with ExitStack() as stack:
+            stream = (
+                stack.enter_context(report.atomic_output(output))
+                if output is not None
+                else stack.enter_context(_utf8_stdout())
+            )
+            writer = stack.enter_context(
+                report.Report(stream, format_ or report.format_for(output), email=email)
+            )
+            rows = stack.enter_context(closing(_paired(items, moderator, jobs)))
+            for row in rows:
+                if isinstance(row, RecordError):
+                    writer.add_error(row)
+                    actions["error"] += 1
+                else:
+                    writer.add(*row)
+                    actions[row[1].action] += 1
+                    reasons.update(row[1].reasons)
+                progress.update()
+    except ExportError as error:
+        _fail(str(error))
+    except (TypeError, ValueError) as error:  # reader options the format does not take
+        _fail(f"{export}: {error}")
+    except KeyboardInterrupt:
+        click.echo("safecomment: interrupted; no report written", err=True)
+        sys.exit(130)
+    finally:
+        progress.close()
+    click.echo(_summary(actions, reasons, time.perf_counter() - started), err=True)
+    attention = actions["hold"] + actions["spam"] + actions["error"]
+    sys.exit(1 if attention and not exit_zero else 0)
+
+
+def _load_model(path: Path | None) -> Any:
+    """The bundled spam model, or the verified model at ``path``; exit 2 if it cannot be used."""
+    from .spam.model import SpamModel
+
+    try:
+        return SpamModel.load(path)
+    except (OSError, ValueError) as error:
+        _fail(f"{path or 'bundled model'}: {error}")
+
+
+@main.command("sanitize")
+@click.argument("file", type=click.File("rb"), default="-")
+@click.option("--engine", type=click.Choice(["nh3", "bleach"]), default="nh3", show_default=True)
+@policy_option
+@click.option("--verify", is_flag=True, help="Re-check the output with html5lib; fail closed.")
+def sanitize_command(file: io.BufferedReader, engine: str, policy_file: Path | None,
+                     verify: bool) -> None:
+    """Sanitise the HTML in FILE (default: standard input) and print it."""
+    from .sanitize import Sanitizer
+
+    name = getattr(file, "name", "-")
+    try:
+        text = file.read().decode("utf-8")
+    except UnicodeDecodeError as error:
+        _fail(f"{name}: byte {error.start}: not UTF-8")
+    try:
+        sanitizer = Sanitizer(_load_policy(policy_file), engine, verify=verify)
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
+    try:
+        clean = sanitizer.clean(text)
+    except ValueError as error:  # too long, or verification failed
+        _fail(f"{name}: {error}")
+    with _utf8_stdout() as out:
+        out.write(clean)
+        if clean and not clean.endswith("\n"):
+            out.write("\n")
+
+
+@main.command("policy")
+@policy_option
+@click.option("--html", "as_html", is_flag=True, help="Print the help text HTML-escaped.")
+def policy_command(policy_file: Path | None, as_html: bool) -> None:
+    """Print the comment form's help text, then the sanitising policy."""
+    policy = _load_policy(policy_file)
+    click.echo(policy.help_text(html_escaped=as_html))
+    click.echo()
+    for field in dataclasses.fields(policy):
+        click.echo(f"{field.name:<19}{_shown(getattr(policy, field.name))}")
+
+
+def _shown(value: object) -> str:
+    """A policy value on one line: sets sorted and comma-separated, mappings as ``key: values``."""
+    if isinstance(value, frozenset):
+        return ", ".join(sorted(value))
+    if isinstance(value, Mapping):
+        return "; ".join(f"{key}: {_shown(value[key])}" for key in sorted(value))
+    return str(value)
