@@ -10,7 +10,7 @@ from linkify_it import LinkifyIt
 
 from .markup import TAG, escape_attribute, escape_text
 from .policy import Policy
-from .urls import is_safe_url
+from .urls import url_checker
 
 # A URL needs one of these; text without them never pays for linkify-it (about 10x an nh3 clean).
 CANDIDATE: Final = re.compile(r"://|www\.|mailto:", re.IGNORECASE)
@@ -18,6 +18,15 @@ _LINKED_SCHEMAS: Final = frozenset({"http:", "https:", "mailto:"})
 _OPEN_A: Final = re.compile(r"<a[\s>]", re.IGNORECASE)
 _CLOSE_A: Final = re.compile(r"</a[\s>]", re.IGNORECASE)
 _SPACE: Final = (" ", "\n", "\t", "\r", "\f")
+
+
+def _may_hold_url(text: str) -> bool:
+    """Cheap pre-check with C-speed substring searches (a case-insensitive regex scan is ~10x
+    slower than an nh3 clean of plain text)."""
+    if "://" in text:
+        return True
+    lower = text.lower()
+    return "www." in lower or "mailto:" in lower
 
 
 class Autolinker:
@@ -29,13 +38,13 @@ class Autolinker:
     """
 
     def __init__(self, policy: Policy) -> None:
-        self._protocols = policy.protocols
+        self._is_safe = url_checker(policy.protocols)
         self._rel = "" if policy.link_rel is None else f' rel="{escape_attribute(policy.link_rel)}"'
         self._linkify = LinkifyIt(options={"fuzzy_email": False, "fuzzy_link": True})
 
     def __call__(self, markup: str) -> str:
         """Return ``markup`` (engine output) with bare URLs in its text turned into links."""
-        if CANDIDATE.search(markup) is None:
+        if not _may_hold_url(markup):
             return markup
         out: list[str] = []
         pos = 0
@@ -58,6 +67,8 @@ class Autolinker:
     def _link_text(self, text: str) -> str:
         pieces: list[str] = []
         done = 0
+        if not _may_hold_url(text):
+            return text
         for candidate in CANDIDATE.finditer(text):
             if candidate.start() < done:
                 continue
@@ -80,7 +91,7 @@ class Autolinker:
                 match.schema in _LINKED_SCHEMAS
                 or (match.schema == "" and match.raw[:4].lower() == "www.")
             )
-            and is_safe_url(match.url, self._protocols)
+            and self._is_safe(match.url)
         ]
         if not links:
             return window

@@ -8,6 +8,7 @@ comments and put the policy's ``rel`` on every ``<a>``.
 
 from __future__ import annotations
 
+import html
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any, Final, Literal, Protocol
@@ -16,7 +17,7 @@ import nh3
 
 from .markup import escape_text
 from .policy import Policy
-from .urls import is_safe_url
+from .urls import url_checker
 
 EngineName = Literal["nh3", "bleach"]
 ENGINES: Final[tuple[str, ...]] = ("nh3", "bleach")
@@ -36,18 +37,22 @@ def _attribute_check(policy: Policy) -> Callable[[str, str, str], bool]:
     """One allow/deny decision per attribute, shared by both engines."""
     attributes = policy.attributes
     url_attributes = policy.url_attributes
-    protocols = policy.protocols
+    is_safe = url_checker(policy.protocols)
 
     def allowed(tag: str, name: str, value: str) -> bool:
         if name not in attributes.get(tag, ()):
             return False
-        return name not in url_attributes or is_safe_url(value, protocols)
+        return name not in url_attributes or is_safe(value)
 
     return allowed
 
 
 class Nh3Engine:
-    """The default engine: a reused ``nh3.Cleaner`` with our URL check as attribute filter."""
+    """The default engine: a reused ``nh3.Cleaner``, then one linear pass over URL attributes.
+
+    The URL check runs on nh3's output rather than as nh3's ``attribute_filter``: a Python
+    callback for every attribute costed ~25% of a whole clean on link-heavy comments.
+    """
 
     name = "nh3"
 
@@ -56,19 +61,13 @@ class Nh3Engine:
             raise ValueError(
                 "the nh3 engine can only strip disallowed tags; use engine='bleach' to escape them"
             )
-        url_attributes = policy.url_attributes
-        protocols = policy.protocols
-
-        def attribute_filter(tag: str, name: str, value: str) -> str | None:
-            if name in url_attributes and not is_safe_url(value, protocols):
-                return None
-            return value
-
+        self._is_safe = url_checker(policy.protocols)
+        used = set().union(*policy.attributes.values()) if policy.attributes else set()
+        self._markers = tuple(f' {name}="' for name in sorted(policy.url_attributes & used))
         self._cleaner = nh3.Cleaner(
             tags=set(policy.tags),
             clean_content_tags=set(policy.drop_content),
             attributes={tag: set(names) for tag, names in policy.attributes.items()},
-            attribute_filter=attribute_filter,
             strip_comments=True,
             link_rel=policy.link_rel,
             url_schemes=set(policy.protocols),
@@ -76,7 +75,36 @@ class Nh3Engine:
 
     def clean(self, text: str) -> str:
         """Parse and sanitise ``text`` (already free of lone surrogates)."""
-        return self._cleaner.clean(text)
+        out: str = self._cleaner.clean(text)
+        for marker in self._markers:
+            if marker in out:
+                out = self._drop_unsafe(out, marker)
+        return out
+
+    def _drop_unsafe(self, out: str, marker: str) -> str:
+        # nh3 output escapes '<' in text and '"', '<', '>' in attribute values, so a marker
+        # (' href="') after a '<' with no '>' since is an attribute; its value ends at the next '"'.
+        pieces: list[str] = []
+        kept = 0  # out[:kept] is already in pieces
+        scanned = 0  # the last '<' and '>' before `scanned` are known, so the scan stays linear
+        last_lt = last_gt = -1
+        start = out.find(marker)
+        while start >= 0:
+            value_start = start + len(marker)
+            value_end = out.find('"', value_start)
+            if value_end < 0:
+                break
+            value = out[value_start:value_end]
+            if not self._is_safe(html.unescape(value) if "&" in value else value):
+                last_lt = max(last_lt, out.rfind("<", scanned, start))
+                last_gt = max(last_gt, out.rfind(">", scanned, start))
+                scanned = start
+                if last_lt > last_gt:
+                    pieces.append(out[kept:start])
+                    kept = value_end + 1
+            start = out.find(marker, value_end + 1)
+        pieces.append(out[kept:])
+        return "".join(pieces)
 
     escape_text = staticmethod(escape_text)
 

@@ -26,6 +26,9 @@ _SURROGATES = range(0xD800, 0xE000)
 # Text the engines would change: anything that starts markup or an entity, a carriage return,
 # or a control character (the parsers drop or replace those).
 _MARKUP: Final = re.compile(r"[<&\r\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# The same set for ASCII text, checked with bytes.translate: ~7x faster than a regex scan, which
+# matters because html5ever itself gets through plain text at about half a nanosecond a character.
+_ASCII_MARKUP: Final = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0D, 0x20), 0x7F]) + b"<&"
 
 
 class InputTooLongError(ValueError):
@@ -66,6 +69,12 @@ def _hygiene(policy: Policy) -> tuple[re.Pattern[str], dict[int, int | None]]:
     return re.compile(f"[{char_class}]"), table
 
 
+def _lacks(ascii_text: str, chars: bytes) -> bool:
+    """True when ASCII ``ascii_text`` holds none of ``chars`` (a C-speed bytes.translate)."""
+    data = ascii_text.encode("ascii")
+    return len(data.translate(None, chars)) == len(data)
+
+
 class Sanitizer:
     """A :class:`Policy` compiled once for one engine; ``clean`` is pure and thread-safe.
 
@@ -91,6 +100,7 @@ class Sanitizer:
         self.fast_path = fast_path
         self._engine: Engine = compile_engine(self.policy, engine)
         self._hygiene_pattern, self._hygiene_table = _hygiene(self.policy)
+        self._ascii_hygiene = bytes(c for c in self._hygiene_table if c < 0x80)
         self._autolink = Autolinker(self.policy) if self.policy.autolink else None
 
     def __repr__(self) -> str:
@@ -99,6 +109,16 @@ class Sanitizer:
             f"policy={'DEFAULT_POLICY' if self.policy == DEFAULT_POLICY else self.policy!r})"
         )
 
+    def _hygiene(self, text: str) -> str:
+        if text.isascii():
+            if _lacks(text, self._ascii_hygiene):
+                return text
+        elif self._hygiene_pattern.search(text) is None:
+            return text
+        if "\r\n" in text and self.policy.normalize_newlines:
+            text = text.replace("\r\n", "\n")
+        return text.translate(self._hygiene_table)
+
     def clean(self, html: str) -> SanitizedHTML:
         """Sanitise untrusted ``html`` into markup that is safe in an HTML body."""
         if not isinstance(html, str):
@@ -106,14 +126,14 @@ class Sanitizer:
         max_length = self.policy.max_length
         if max_length is not None and len(html) > max_length:
             raise InputTooLongError(len(html), max_length)
-        if self._hygiene_pattern.search(html) is not None:
-            if "\r\n" in html and self.policy.normalize_newlines:
-                html = html.replace("\r\n", "\n")
-            html = html.translate(self._hygiene_table)
-        if self.fast_path and _MARKUP.search(html) is None:
-            out = self._engine.escape_text(html)
+        if self.fast_path and html.isascii() and _lacks(html, _ASCII_MARKUP):
+            out = html.replace(">", "&gt;")  # both engines' serialisation of such text
         else:
-            out = self._engine.clean(html)
+            html = self._hygiene(html)
+            if self.fast_path and _MARKUP.search(html) is None:
+                out = self._engine.escape_text(html)
+            else:
+                out = self._engine.clean(html)
         if self._autolink is not None:
             out = self._autolink(out)
         if self.verify:
