@@ -1,0 +1,273 @@
+"""Validate what a comment form posted: a publishable :class:`ValidComment` or every field error.
+
+Each field yields at most one :class:`FieldError` (the first check it fails, cheapest first, so a
+10 MB value is rejected by its byte count before anything parses it); all fields are checked
+before :class:`ValidationError` is raised. No message, exception or log line carries a value the
+user typed, and the email only ever leaves as a :class:`~safecomment.privacy.PrivateEmail`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Final, Literal, TypeVar
+from urllib.parse import urlsplit
+
+from email_validator import EmailNotValidError
+from email_validator import validate_email as _check_email
+
+from .messages import message
+from .policy import Policy
+from .privacy import PrivateEmail
+from .sanitize import InputTooLongError, SanitizedHTML, sanitize
+from .urls import is_safe_url
+
+__all__ = [
+    "DEFAULT_RULES",
+    "FieldError",
+    "ValidComment",
+    "ValidationError",
+    "ValidationRules",
+    "validate_comment",
+]
+
+log = logging.getLogger(__name__)
+
+Field = Literal["name", "email", "url", "content"]
+_T = TypeVar("_T")
+
+_WEB_SCHEMES: Final = frozenset({"http", "https"})
+# Never allowed in a name or a URL: controls, surrogates, private-use and unassigned code points,
+# line/paragraph separators and invisible format characters (bidi overrides, zero-width space,
+# soft hyphen...). ZWNJ and ZWJ are real letters' glue in Persian, Indic scripts and emoji.
+_FORBIDDEN_CATEGORIES: Final = frozenset({"Cc", "Cs", "Co", "Cn", "Zl", "Zp", "Cf"})
+_JOINERS: Final = frozenset({"\u200c", "\u200d"})
+# What an HTML parser would take for the start of a tag, comment or processing instruction.
+_MARKUP: Final = re.compile(r"<[A-Za-z/!?]")
+# host[:port], the host a name (IDN letters allowed) or a bracketed IPv6 address; no credentials.
+_NETLOC: Final = re.compile(r"(?:[\w-]+(?:\.[\w-]+)*\.?|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
+# Content keeps its controls for the sanitiser's policy to handle, except the two a database
+# cannot store: NUL and lone surrogates (text that came through a broken decoder).
+_UNSTORABLE: Final = re.compile("[\x00\ud800-\udfff]")
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    """One problem with one field: ``code`` is the stable contract, ``message`` its text."""
+
+    field: Field
+    code: str
+    message: str
+
+
+class ValidationError(ValueError):
+    """The comment cannot be published; ``errors`` lists every field's problem."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__("; ".join(f"{e.field}: {e.message}" for e in errors))
+        self.errors = errors
+
+    def __reduce__(self) -> tuple[Any, tuple[list[FieldError]]]:
+        return (type(self), (self.errors,))
+
+
+@dataclass(frozen=True, slots=True)
+class ValidationRules:
+    """What a valid comment needs; the defaults are WordPress's (limits in UTF-8 bytes).
+
+    ``min_content_length`` counts characters of the sanitised plain text; ``0`` allows an empty
+    comment.
+    """
+
+    require_name_email: bool = True
+    max_name_bytes: int = 245
+    max_email_bytes: int = 100
+    max_url_bytes: int = 200
+    max_content_bytes: int = 65525
+    min_content_length: int = 1
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if f.name == "require_name_email":
+                if not isinstance(value, bool):
+                    raise TypeError("require_name_email must be a bool")
+            elif not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise ValueError(f"{f.name} must be an int >= 0")
+
+    def replace(self, **changes: Any) -> ValidationRules:
+        """Return new rules with ``changes`` applied (these are never modified)."""
+        return dataclasses.replace(self, **changes)
+
+
+DEFAULT_RULES: Final = ValidationRules()
+"""WordPress's defaults: name and email required, 245/100/200/65525 bytes."""
+
+
+@dataclass(frozen=True, slots=True)
+class ValidComment:
+    """A comment ready to publish: plain-text ``name``, private ``email``, sanitised content.
+
+    ``email`` and ``url`` are ``None`` when left empty and not required. ``content_text`` is
+    ``content_html.striptags()``, for classifiers and search.
+    """
+
+    name: str
+    email: PrivateEmail | None
+    url: str | None
+    content_html: SanitizedHTML
+    content_text: str
+
+
+class _Invalid(Exception):
+    """Internal: a field check failed with ``code``; never escapes this module."""
+
+    def __init__(self, code: str, **params: int) -> None:
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+
+def _utf8_length(text: str) -> int:
+    # surrogatepass: a lone surrogate is counted (3 bytes) here and rejected by its own check
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+def _has_forbidden(text: str) -> bool:
+    return any(
+        unicodedata.category(c) in _FORBIDDEN_CATEGORIES and c not in _JOINERS for c in text
+    )
+
+
+def _text(value: object, *, limit: int, too_long: str) -> str:
+    """``value`` as a trimmed plain ``str`` within ``limit`` UTF-8 bytes; ``None`` is empty."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise _Invalid("invalid_type")
+    text = str.__str__(value).strip()
+    if len(text) > limit or _utf8_length(text) > limit:
+        raise _Invalid(too_long)
+    return text
+
+
+def _name(value: object, rules: ValidationRules) -> str:
+    name = _text(value, limit=rules.max_name_bytes, too_long="name_too_long")
+    if not name:
+        if rules.require_name_email:
+            raise _Invalid("require_name_email")
+        return ""
+    if _has_forbidden(name) or _MARKUP.search(name):
+        raise _Invalid("invalid_name")
+    return " ".join(unicodedata.normalize("NFC", name).split())
+
+
+def _email(value: object, rules: ValidationRules) -> PrivateEmail | None:
+    address = _text(value, limit=rules.max_email_bytes, too_long="email_too_long")
+    if not address:
+        if rules.require_name_email:
+            raise _Invalid("require_name_email")
+        return None
+    try:
+        checked = _check_email(
+            address,
+            check_deliverability=False,
+            allow_quoted_local=False,
+            allow_display_name=False,
+            allow_domain_literal=False,
+        )
+    except EmailNotValidError:
+        # its message quotes parts of the address: drop it, and the chained exception with it
+        checked = None
+    if checked is None:
+        raise _Invalid("require_valid_email")
+    return PrivateEmail(checked.normalized)
+
+
+def _url(value: object, rules: ValidationRules) -> str | None:
+    url = _text(value, limit=rules.max_url_bytes, too_long="url_too_long")
+    if not url:
+        return None
+    if _has_forbidden(url) or any(c.isspace() for c in url) or not is_safe_url(url, _WEB_SCHEMES):
+        raise _Invalid("invalid_url")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - reading the port is the range check
+    except ValueError:  # "http://[bad/", a port over 65535
+        raise _Invalid("invalid_url") from None
+    # is_safe_url also passes relative URLs: require an absolute one with a plain host and no
+    # credentials ("example.org", "http:\\evil", "http://u:p@host", "http://%zz/" fail here)
+    if parts.scheme.lower() not in _WEB_SCHEMES or not _NETLOC.fullmatch(parts.netloc):
+        raise _Invalid("invalid_url")
+    return url
+
+
+def _content(
+    value: object, rules: ValidationRules, policy: Policy | None
+) -> tuple[SanitizedHTML, str]:
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise _Invalid("invalid_type")
+    limit = rules.max_content_bytes
+    if len(value) > limit or _utf8_length(value) > limit:
+        raise _Invalid("content_too_long")
+    if _UNSTORABLE.search(value):
+        raise _Invalid("invalid_content")
+    try:
+        html = sanitize(str.__str__(value), policy)
+    except InputTooLongError:
+        raise _Invalid("content_too_long") from None
+    if _utf8_length(html) > limit:  # what is stored: escaping and autolinks add bytes
+        raise _Invalid("content_too_long")
+    text = html.striptags()
+    if len(text) < rules.min_content_length:
+        if not text:
+            raise _Invalid("require_valid_comment")
+        raise _Invalid("content_too_short", limit=rules.min_content_length)
+    return html, text
+
+
+def validate_comment(
+    *,
+    name: object,
+    email: object,
+    content: object,
+    url: object = None,
+    policy: Policy | None = None,
+    rules: ValidationRules | None = None,
+) -> ValidComment:
+    """Validate a posted comment form; return a :class:`ValidComment` or raise.
+
+    Raises :class:`ValidationError` listing every field's error at once. Values of any type are
+    accepted (non-strings give ``invalid_type``); ``None`` counts as an empty field. ``content`` is
+    sanitised with ``policy`` (the default policy when ``None``) by a cached
+    :class:`~safecomment.sanitize.Sanitizer`.
+    """
+    rules = DEFAULT_RULES if rules is None else rules
+    if not isinstance(rules, ValidationRules):
+        raise TypeError(f"rules must be ValidationRules, not {type(rules).__name__}")
+    errors: list[FieldError] = []
+
+    def check(field: Field, run: Callable[[], _T]) -> _T | None:
+        try:
+            return run()
+        except _Invalid as invalid:
+            errors.append(FieldError(field, invalid.code, message(invalid.code, **invalid.params)))
+            return None
+
+    clean_name = check("name", lambda: _name(name, rules))
+    clean_email = check("email", lambda: _email(email, rules))
+    clean_url = check("url", lambda: _url(url, rules))
+    clean_content = check("content", lambda: _content(content, rules, policy))
+    if errors:
+        log.debug("comment rejected: %s", ", ".join(f"{e.field}={e.code}" for e in errors))
+        raise ValidationError(errors)
+    # for type checkers: without an error every check returned its value
+    assert clean_name is not None and clean_content is not None
+    content_html, content_text = clean_content
+    return ValidComment(clean_name, clean_email, clean_url, content_html, content_text)
