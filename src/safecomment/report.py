@@ -165,15 +165,11 @@ class _CsvWriter(_Writer):
         self._csv.writerow(COLUMNS)
 
     def row(self, row: Row) -> None:
-        cells = []
-        for column in COLUMNS:
-            value = row.get(column, "")
-            if column == "reasons":
-                value = ";".join(value)
-            elif column == "score":
-                value = f"{value:.4f}"
-            cells.append(_spreadsheet_safe(value))
-        self._csv.writerow(cells)
+        cells = {**row}
+        if "score" in row:
+            cells["score"] = f"{row['score']:.4f}"
+            cells["reasons"] = ";".join(row["reasons"])
+        self._csv.writerow([_spreadsheet_safe(cells.get(column, "")) for column in COLUMNS])
 
 
 _WRITERS: Final[dict[str, type[_Writer]]] = {

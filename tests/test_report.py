@@ -1,0 +1,135 @@
+"""Report writers: one row per record in every format, emails masked, output atomic."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from safecomment import report
+from safecomment.moderate import Decision
+from safecomment.privacy import PrivateEmail
+from safecomment.record import Comment, RecordError
+from safecomment.sanitize import sanitize
+
+CANARY = "canary-5d1e@report-canary.example"
+KEY = b"k" * 16
+
+
+def _rows() -> list[tuple[Comment, Decision] | RecordError]:
+    ham = Comment(id="c1", thread_id="p1", content="Hi", author_email=PrivateEmail(CANARY))
+    spam = Comment(id="c2", thread_id=None, content="=HYPERLINK(x)")
+    return [
+        (ham, Decision("approve", 0.012345, (), sanitize("Hi <b>there</b>\nbye"))),
+        RecordError("export.xml", "line 7", "comment_date is not a date"),
+        (spam, Decision("hold", 0.5, ("too_many_links", "possible_spam"), sanitize("=1+2"))),
+    ]
+
+
+def write(format: str, email: report.EmailView = report.masked_email) -> str:
+    stream = io.StringIO()
+    with report.Report(stream, format, email=email) as out:
+        for row in _rows():
+            if isinstance(row, RecordError):
+                out.add_error(row)
+            else:
+                out.add(*row)
+    return stream.getvalue()
+
+
+def test_jsonl_has_one_object_per_record() -> None:
+    rows = [json.loads(line) for line in write("jsonl").splitlines()]
+    assert rows == [
+        {"id": "c1", "thread": "p1", "action": "approve", "score": 0.0123, "reasons": [],
+         "email": "c***@r***.example", "html": "Hi <b>there</b>\nbye"},
+        {"action": "error", "position": "line 7", "error": "comment_date is not a date"},
+        {"id": "c2", "thread": "", "action": "hold", "score": 0.5,
+         "reasons": ["too_many_links", "possible_spam"], "email": "", "html": "=1+2"},
+    ]
+
+
+def test_json_is_one_array_of_the_same_rows() -> None:
+    assert json.loads(write("json")) == [json.loads(line) for line in write("jsonl").splitlines()]
+    stream = io.StringIO()
+    with report.Report(stream, "json"):
+        pass
+    assert json.loads(stream.getvalue()) == []
+
+
+def test_csv_has_a_header_and_neutralises_formulas() -> None:
+    rows = list(csv.DictReader(io.StringIO(write("csv"))))
+    assert [r["action"] for r in rows] == ["approve", "error", "hold"]
+    assert list(rows[0]) == list(report.COLUMNS)
+    assert rows[0]["html"] == "Hi <b>there</b>\nbye"
+    assert rows[0]["score"] == "0.0123"
+    assert rows[1]["position"] == "line 7" and rows[1]["id"] == ""
+    assert rows[2]["reasons"] == "too_many_links;possible_spam"
+    assert rows[2]["html"] == "'=1+2"  # a spreadsheet would run "=1+2"
+
+
+def test_text_is_one_escaped_line_per_record() -> None:
+    lines = write("text").splitlines()
+    assert len(lines) == 3
+    assert lines[0].split() == ["approve", "0.0123", "p1#c1", "c***@r***.example", "-", "Hi",
+                                "<b>there</b>\\nbye"]
+    assert lines[1].startswith("error") and "line 7: comment_date is not a date" in lines[1]
+    assert "too_many_links,possible_spam" in lines[2]
+
+
+def test_text_cuts_long_html_and_escapes_terminal_controls() -> None:
+    stream = io.StringIO()
+    c = Comment(id="x\x1b[2J", content="")
+    with report.Report(stream, "text") as out:
+        out.add(c, Decision("approve", 0.0, (), sanitize("word " * 100)))
+    line = stream.getvalue()
+    assert "\x1b" not in line and "\\x1b[2J" in line
+    assert line.rstrip("\n").endswith("…") and len(line) < 200
+
+
+@pytest.mark.parametrize("format", report.FORMATS)
+def test_emails_are_masked_or_pseudonymous_unless_revealed(format: str) -> None:
+    assert CANARY not in write(format)
+    pseudonym = PrivateEmail(CANARY).pseudonym(KEY)
+    keyed = write(format, report.pseudonymous_email(KEY))
+    assert pseudonym in keyed and CANARY not in keyed
+    assert CANARY in write(format, report.revealed_email)
+
+
+def test_short_pseudonym_keys_are_refused() -> None:
+    with pytest.raises(ValueError, match="16 bytes"):
+        report.pseudonymous_email(b"short")
+
+
+def test_unknown_format_is_refused() -> None:
+    with pytest.raises(ValueError, match="yaml"):
+        report.Report(io.StringIO(), "yaml")
+
+
+@pytest.mark.parametrize(
+    ("name", "format"),
+    [("out.jsonl", "jsonl"), ("OUT.CSV", "csv"), ("a.json", "json"), ("a.txt", "text"),
+     (None, "text")],
+)
+def test_format_follows_the_file_suffix(name: str | None, format: str) -> None:
+    assert report.format_for(name) == format
+
+
+def test_atomic_output_appears_only_when_complete(tmp_path: Path) -> None:
+    target = tmp_path / "report.jsonl"
+    target.write_text("previous\n", encoding="utf-8")
+    with pytest.raises(RuntimeError), report.atomic_output(target) as stream:
+        stream.write("partial\n")
+        raise RuntimeError("boom")
+    assert target.read_text(encoding="utf-8") == "previous\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.jsonl"]
+    with pytest.raises(KeyboardInterrupt), report.atomic_output(tmp_path / "new.csv") as stream:
+        stream.write("partial\n")
+        raise KeyboardInterrupt
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.jsonl"]
+    with report.atomic_output(target) as stream:
+        stream.write("complete \ud800\n")  # a lone surrogate is escaped, never a crash
+    assert target.read_text(encoding="utf-8") == "complete \\ud800\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.jsonl"]
