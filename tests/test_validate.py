@@ -80,6 +80,12 @@ def test_email_domain_is_idn_normalised() -> None:
     assert punycode == unicode
 
 
+def test_email_may_already_be_private() -> None:
+    result = submit(email=PrivateEmail(" Ann@EXAMPLE.org "))
+    assert result.email is not None and result.email.reveal() == "Ann@example.org"
+    assert codes(email=PrivateEmail("not an email")) == {"email": "require_valid_email"}
+
+
 def test_name_normalisation_keeps_real_names() -> None:
     for name in ["Tom & Jerry", "<3 Lucy", "O'Brien", "Mohammad\u200cReza",
                  "\U0001f469\u200d\U0001f4bb Dev", "Ελένη", "李小龍", "عبد الله"]:
@@ -397,6 +403,12 @@ def test_canary_email_never_appears(
     for text in texts:
         assert token not in text
         assert "leak-check" not in text
+
+
+def test_canary_inside_private_email(caplog: pytest.LogCaptureFixture) -> None:
+    for address in (canary(), canary() + ">"):
+        for text in run(caplog, **{**GOOD, "email": PrivateEmail(address)}):
+            assert address.partition("@")[0] not in text
 
 
 def test_canary_with_every_field_failing(caplog: pytest.LogCaptureFixture) -> None:

@@ -167,6 +167,8 @@ def _name(value: object, rules: ValidationRules) -> str:
 
 
 def _email(value: object, rules: ValidationRules) -> PrivateEmail | None:
+    if isinstance(value, PrivateEmail):  # re-validating a record: the address stays inside
+        value = value.reveal()
     address = _text(value, limit=rules.max_email_bytes, too_long="email_too_long")
     if not address:
         if rules.require_name_email:
@@ -244,7 +246,8 @@ def validate_comment(
     """Validate a posted comment form; return a :class:`ValidComment` or raise.
 
     Raises :class:`ValidationError` listing every field's error at once. Values of any type are
-    accepted (non-strings give ``invalid_type``); ``None`` counts as an empty field. ``content`` is
+    accepted (non-strings give ``invalid_type``; ``email`` may also be a
+    :class:`~safecomment.privacy.PrivateEmail`); ``None`` counts as an empty field. ``content`` is
     sanitised with ``policy`` (the default policy when ``None``) by a cached
     :class:`~safecomment.sanitize.Sanitizer`.
     """
