@@ -13,7 +13,7 @@ import sys
 import time
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import ExitStack, closing
+from contextlib import ExitStack, closing, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
@@ -65,11 +65,18 @@ def _columns(pairs: tuple[str, ...]) -> dict[str, str]:
     return columns
 
 
-def _utf8_stdout() -> TextIO:
-    """Standard output as UTF-8 text that never fails on an odd character."""
-    return io.TextIOWrapper(
-        click.get_binary_stream("stdout"), encoding="utf-8", errors="backslashreplace", newline=""
+@contextmanager
+def _utf8_stdout() -> Iterator[TextIO]:
+    """Standard output as UTF-8 text that never fails on an odd character (left open after)."""
+    sys.stdout.flush()
+    stream = io.TextIOWrapper(
+        sys.stdout.buffer, encoding="utf-8", errors="backslashreplace", newline=""
     )
+    try:
+        yield stream
+    finally:
+        stream.flush()
+        stream.detach()
 
 
 policy_option = click.option(

@@ -220,11 +220,10 @@ class _Assessor:
         if rules is not None:
             if comment.type in _NO_FORM_TYPES:
                 rules = rules.replace(require_name_email=False)
-            email = comment.author_email
             try:
                 valid = validate_comment(
                     name=comment.author_name,
-                    email=None if email is None else email.reveal(),
+                    email=comment.author_email,
                     content=comment.content,
                     url=comment.author_url,
                     policy=self.policy,
