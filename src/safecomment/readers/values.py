@@ -29,7 +29,7 @@ def shown(value: str) -> str:
     """``value`` quoted for an error message, shortened; anything with an ``@`` is withheld, so a
     mis-mapped email column can never leak through a message."""
     if "@" in value:
-        return "(a value with '@', withheld)"
+        return "(a value withheld: it may be an email address)"
     return repr(value if len(value) <= 40 else value[:40] + "...")
 
 
