@@ -166,6 +166,9 @@ class BleachEngine:
         cleaner = getattr(self._local, "cleaner", None)
         if cleaner is None:
             cleaner = self._local.cleaner = self._bleach.Cleaner(**self._options)
+            # bleach only restores entities in values it wrote in double quotes; a value holding
+            # '"' went out single-quoted with '&' escaped again on every clean. Always use '"'.
+            cleaner.serializer.use_best_quote_char = False
         result: str = cleaner.clean(text)
         return result
 
