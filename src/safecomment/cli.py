@@ -12,7 +12,7 @@ import io
 import sys
 import time
 from collections import Counter, deque
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Generator, Iterable, Iterator, Mapping
 from contextlib import ExitStack, closing, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
@@ -95,7 +95,7 @@ def main() -> None:
 
 def _paired(
     items: Iterable[Comment | RecordError], moderator: Moderator, jobs: int
-) -> Iterator[tuple[Comment, Decision] | RecordError]:
+) -> Generator[tuple[Comment, Decision] | RecordError, None, None]:
     """Each comment with its decision and each unreadable record as it is, in input order."""
     from .record import RecordError
 
@@ -109,9 +109,9 @@ def _paired(
 
     with closing(moderator.moderate_many(comments(), jobs=jobs)) as decisions:
         for decision in decisions:
-            while isinstance(pending[0], RecordError):
-                yield pending.popleft()
-            comment = pending.popleft()
+            while isinstance(head := pending.popleft(), RecordError):
+                yield head
+            comment = head
             assert not isinstance(comment, RecordError)
             yield comment, decision
     for error in pending:
@@ -185,7 +185,7 @@ def moderate(
 
     One report row per input record, then a summary on standard error.
     """
-    from tqdm import tqdm
+    from tqdm import tqdm  # type: ignore[import-untyped]
 
     from . import report
     from .moderate import Moderator, Rules
@@ -194,7 +194,7 @@ def moderate(
 
     if reveal_emails and pseudonym_key:
         raise click.UsageError("--reveal-emails and --pseudonym-key exclude each other")
-    email = report.masked_email
+    email: report.EmailView = report.masked_email
     if reveal_emails:
         email = report.revealed_email
     elif pseudonym_key:

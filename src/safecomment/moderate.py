@@ -28,7 +28,7 @@ import dataclasses
 import re
 import tomllib
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -37,7 +37,8 @@ from typing import TYPE_CHECKING, Any, Final, Literal, Protocol, get_args
 import numpy as np
 
 from .policy import DEFAULT_POLICY, Policy
-from .record import Comment
+from .privacy import PrivateEmail
+from .record import Comment, CommentType
 from .sanitize import InputTooLongError, SanitizedHTML, sanitize
 from .validate import DEFAULT_RULES, ValidationError, ValidationRules, validate_comment
 
@@ -373,6 +374,12 @@ def _merge(decisions: list[Decision], marks: list[tuple[str, ...]]) -> Iterator[
         yield decision
 
 
+# What crosses to a worker process and back: only the fields the per-comment rules and the spam
+# model read, as plain tuples (pickling whole Comment and Decision objects costs ~3x more).
+_Packed = tuple[str, str, PrivateEmail | None, str | None, str | None, str | None, CommentType]
+_Verdict = tuple[Action, float, tuple[str, ...], str]
+_Pending = tuple["Future[list[_Verdict]] | list[Decision]", list[tuple[str, ...]]]
+
 _worker_assessor: _Assessor | None = None
 
 
@@ -381,9 +388,35 @@ def _start_worker(assessor: _Assessor) -> None:
     _worker_assessor = assessor
 
 
-def _assess_in_worker(chunk: list[Comment]) -> list[Decision]:
+def _pack(chunk: list[Comment]) -> list[_Packed]:
+    return [
+        (c.content, c.author_name, c.author_email, c.author_url, c.author_ip, c.user_agent, c.type)
+        for c in chunk
+    ]
+
+
+def _assess_packed(packed: list[_Packed]) -> list[_Verdict]:
+    """In a worker: rebuild the comments, assess them, return plain verdicts."""
     assert _worker_assessor is not None, "worker started without an assessor"
-    return _worker_assessor.assess(chunk)
+    comments = [
+        Comment("", p[0], author_name=p[1], author_email=p[2], author_url=p[3], author_ip=p[4],
+                user_agent=p[5], type=p[6])
+        for p in packed
+    ]
+    return [
+        (d.action, d.spam_score, d.reasons, str(d.sanitized_html))
+        for d in _worker_assessor.assess(comments)
+    ]
+
+
+def _decisions(done: Future[list[_Verdict]] | list[Decision]) -> list[Decision]:
+    if isinstance(done, list):
+        return done
+    return [Decision(a, s, r, SanitizedHTML(h)) for a, s, r, h in done.result()]
+
+
+def _ready(done: Future[list[_Verdict]] | list[Decision]) -> bool:
+    return isinstance(done, list) or done.done()
 
 
 class Moderator:
@@ -421,11 +454,12 @@ class Moderator:
 
     def moderate_many(
         self, comments: Iterable[Comment], *, jobs: int = 1, chunk_size: int = CHUNK_SIZE
-    ) -> Iterator[Decision]:
+    ) -> Generator[Decision, None, None]:
         """Decide a stream of comments lazily, one decision per comment, in input order.
 
-        With ``jobs > 1`` the per-comment work runs in that many loky worker processes, a few
-        chunks at a time (memory stays flat); the decisions are the same as with ``jobs=1``.
+        With ``jobs > 1`` the per-comment work is shared by this process and ``jobs - 1`` loky
+        worker processes, a few chunks at a time (memory stays flat); the decisions are the same
+        as with ``jobs=1``.
         """
         if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
             raise ValueError("jobs must be an int >= 1")
@@ -439,26 +473,35 @@ class Moderator:
             return
         yield from self._in_workers(chunks, jobs)
 
-    def _in_workers(self, chunks: Iterator[list[Comment]], jobs: int) -> Iterator[Decision]:
-        from joblib.externals.loky import ProcessPoolExecutor
+    def _in_workers(
+        self, chunks: Iterator[list[Comment]], jobs: int
+    ) -> Generator[Decision, None, None]:
+        """``jobs - 1`` loky workers plus this process, which reads, keeps the history, writes
+        and assesses a chunk itself whenever the workers already have two chunks each."""
+        from joblib.externals.loky import ProcessPoolExecutor  # type: ignore[import-untyped]
 
         # A dedicated executor (not joblib.Parallel) so that reading the input, the history and
-        # writing all stay in this thread, in order, with at most 2 * jobs chunks in flight.
+        # the output all stay in this thread, in input order, with a bounded window of chunks.
+        workers = jobs - 1
         pool = ProcessPoolExecutor(
-            max_workers=jobs, initializer=_start_worker, initargs=(self._assessor,)
+            max_workers=workers, initializer=_start_worker, initargs=(self._assessor,)
         )
-        window: deque[tuple[Future[list[Decision]], list[tuple[str, ...]]]] = deque()
+        window: deque[_Pending] = deque()
         finished = False
         try:
             for chunk in chunks:
                 marks = self._history.reasons(chunk)
-                window.append((pool.submit(_assess_in_worker, chunk), marks))
-                if len(window) > 2 * jobs:
-                    future, marks = window.popleft()
-                    yield from _merge(future.result(), marks)
+                busy = sum(not _ready(done) for done, _ in window)
+                if busy < 2 * workers:
+                    window.append((pool.submit(_assess_packed, _pack(chunk)), marks))
+                else:
+                    window.append((self._assessor.assess(chunk), marks))
+                while window and (_ready(window[0][0]) or len(window) > 4 * jobs):
+                    done, marks = window.popleft()
+                    yield from _merge(_decisions(done), marks)
             while window:
-                future, marks = window.popleft()
-                yield from _merge(future.result(), marks)
+                done, marks = window.popleft()
+                yield from _merge(_decisions(done), marks)
             finished = True
         finally:
             pool.shutdown(wait=finished, kill_workers=not finished)

@@ -1,0 +1,172 @@
+"""End-to-end moderation speed and memory on a large WXR export (issue 5, "Speed and memory").
+
+In one run, on one generated export (``wxr_gen.generate_wxr``, ~1 KB per comment):
+
+* parse only: the same reader in one process, every record read and dropped (the baseline);
+* ``safecomment moderate --jobs 1`` and ``--jobs 2`` end to end (every rule, validation, spam
+  scoring, a JSON Lines report), each as a real process.
+
+Each is timed and the resident memory of its whole process tree (the command and its worker
+processes, summed) is sampled every 20 ms. Goals:
+
+* ``--jobs 2`` <= 3x the parse-only time;
+* ``--jobs 2`` peak RSS <= 150 MB for the whole tree;
+* ``--jobs 2`` >= 1.7x faster than ``--jobs 1`` (on two cores);
+* the two reports are byte-identical.
+
+Usage: ``python benchmarks/bench_moderate.py [--n 1000000] [--workdir DIR] [--keep]
+[--strict]``. ``--n 20000`` is a quick run. The export is cached in ``--workdir`` (the system
+temp dir by default) by size and seed. Linux only (reads ``/proc``). ``--strict`` exits 1 on a
+missed goal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from wxr_gen import generate_wxr  # noqa: E402
+
+PARSE_ONLY = (
+    "import sys\n"
+    "from safecomment.readers import read_comments\n"
+    "print(sum(1 for _ in read_comments(sys.argv[1])))\n"
+)
+MAX_TIME_RATIO = 3.0
+MAX_RSS_MB = 150.0
+MIN_SPEEDUP = 1.7
+
+
+@dataclass(frozen=True)
+class Run:
+    name: str
+    seconds: float
+    peak_rss_mb: float
+    peak_processes: int
+
+
+def _tree(root: int) -> list[int]:
+    """``root`` and all its descendants, from ``/proc``."""
+    children: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as stat:
+                fields = stat.read().rsplit(b")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry.name))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(children.get(pid, ()))
+    return found
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status", "rb") as status:
+            for line in status:
+                if line.startswith(b"VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def measure(name: str, command: list[str]) -> Run:
+    """Run ``command``, sampling its process tree's summed RSS until it exits."""
+    peak_kb, peak_processes = 0, 0
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak_kb, peak_processes
+        while not done.is_set():
+            pids = _tree(process.pid)
+            peak_kb = max(peak_kb, sum(_rss_kb(pid) for pid in pids))
+            peak_processes = max(peak_processes, len(pids))
+            done.wait(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, stderr = process.communicate()
+    seconds = time.perf_counter() - started
+    done.set()
+    sampler.join()
+    if process.returncode != 0:
+        sys.exit(f"{name} failed ({process.returncode}):\n{stderr.decode(errors='replace')}")
+    return Run(name, seconds, peak_kb / 1024, peak_processes)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=1_000_000, help="comments in the export")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()))
+    parser.add_argument("--keep", action="store_true", help="keep the export and the reports")
+    parser.add_argument("--strict", action="store_true", help="exit 1 when a goal is missed")
+    args = parser.parse_args()
+
+    export = args.workdir / f"safecomment-bench-{args.n}-{args.seed}.wxr.xml"
+    if not export.exists():
+        print(f"generating {args.n:,} comments into {export} ...", flush=True)
+        generate_wxr(export, args.n, args.seed)
+    size_mb = export.stat().st_size / 1e6
+    print(f"export: {args.n:,} comments, {size_mb:,.0f} MB; python {platform.python_version()}, "
+          f"{os.cpu_count()} CPUs")
+
+    runs = [measure("parse only", [sys.executable, "-c", PARSE_ONLY, str(export)])]
+    reports = []
+    for jobs in (1, 2):
+        out = args.workdir / f"safecomment-bench-report-jobs{jobs}.jsonl"
+        command = [sys.executable, "-m", "safecomment", "moderate", str(export), "-o", str(out),
+                   "--jobs", str(jobs), "--exit-zero"]
+        runs.append(measure(f"moderate --jobs {jobs}", command))
+        reports.append(out)
+
+    print(f"\n{'run':<20}{'seconds':>9}{'µs/comment':>12}{'comments/s':>12}{'peak RSS MB':>13}"
+          f"{'processes':>11}")
+    for run in runs:
+        print(f"{run.name:<20}{run.seconds:>9.1f}{run.seconds / args.n * 1e6:>12.1f}"
+              f"{args.n / run.seconds:>12,.0f}{run.peak_rss_mb:>13.1f}{run.peak_processes:>11}")
+
+    parse, jobs1, jobs2 = runs
+    digests = [hashlib.sha256(path.read_bytes()).hexdigest() for path in reports]
+    rows = sum(1 for _ in reports[1].open("rb"))
+    goals = [
+        (f"--jobs 2 / parse only = {jobs2.seconds / parse.seconds:.2f}x (goal <= "
+         f"{MAX_TIME_RATIO}x)", jobs2.seconds / parse.seconds <= MAX_TIME_RATIO),
+        (f"--jobs 2 peak RSS = {jobs2.peak_rss_mb:.0f} MB (goal <= {MAX_RSS_MB:.0f} MB)",
+         jobs2.peak_rss_mb <= MAX_RSS_MB),
+        (f"--jobs 1 / --jobs 2 = {jobs1.seconds / jobs2.seconds:.2f}x (goal >= {MIN_SPEEDUP}x)",
+         jobs1.seconds / jobs2.seconds >= MIN_SPEEDUP),
+        ("reports byte-identical: " + ("yes" if digests[0] == digests[1] else "NO"),
+         digests[0] == digests[1]),
+        (f"report rows = {rows:,} (goal {args.n:,})", rows == args.n),
+    ]
+    print()
+    for text, met in goals:
+        print(("ok    " if met else "MISS  ") + text)
+    if not args.keep:
+        for path in reports:
+            path.unlink(missing_ok=True)
+    if args.strict and not all(met for _, met in goals):
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
