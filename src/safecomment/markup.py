@@ -44,7 +44,9 @@ class SanitizedHTML(str):
 
     def __html__(self) -> str:
         """Markup protocol: this text is already safe HTML."""
-        return str(self)
+        # itself, not a plain str: MarkupSafe escapes a plain str that __html__ returns when it
+        # formats (Markup("<p>{}</p>").format(html) would show the tags as text)
+        return self
 
     def __repr__(self) -> str:
         return f"SanitizedHTML({str.__repr__(self)})"
