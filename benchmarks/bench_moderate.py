@@ -6,8 +6,10 @@ In one run, on one generated export (``wxr_gen.generate_wxr``, ~1 KB per comment
 * ``safecomment moderate --jobs 1`` and ``--jobs 2`` end to end (every rule, validation, spam
   scoring, a JSON Lines report), each as a real process.
 
-Each is timed and the resident memory of its whole process tree (the command and its worker
-processes, summed) is sampled every 20 ms. Goals:
+Each is timed (wall clock, and CPU seconds of the whole tree) and the memory of its whole process
+tree (the command, its worker processes and loky's helper processes) is sampled every 20 ms and
+summed, as RSS (the goal's measure; it counts shared library pages once per process) and as
+PSS (shared pages split among the processes that share them). Goals:
 
 * ``--jobs 2`` <= 3x the parse-only time;
 * ``--jobs 2`` peak RSS <= 150 MB for the whole tree;
@@ -26,6 +28,7 @@ import argparse
 import hashlib
 import os
 import platform
+import resource
 import subprocess
 import sys
 import tempfile
@@ -51,7 +54,9 @@ MIN_SPEEDUP = 1.7
 class Run:
     name: str
     seconds: float
+    cpu_seconds: float
     peak_rss_mb: float
+    peak_pss_mb: float
     peak_processes: int
 
 
@@ -75,29 +80,41 @@ def _tree(root: int) -> list[int]:
     return found
 
 
-def _rss_kb(pid: int) -> int:
+def _memory_kb(pid: int) -> tuple[int, int]:
+    """``(RSS, PSS)`` of one process in kB; PSS splits shared pages among their sharers."""
+    rss = pss = 0
     try:
-        with open(f"/proc/{pid}/status", "rb") as status:
-            for line in status:
-                if line.startswith(b"VmRSS:"):
-                    return int(line.split()[1])
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as rollup:
+            for line in rollup:
+                if line.startswith(b"Rss:"):
+                    rss = int(line.split()[1])
+                elif line.startswith(b"Pss:"):
+                    pss = int(line.split()[1])
     except OSError:
         pass
-    return 0
+    return rss, pss
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def measure(name: str, command: list[str]) -> Run:
-    """Run ``command``, sampling its process tree's summed RSS until it exits."""
-    peak_kb, peak_processes = 0, 0
+    """Run ``command``, sampling its process tree's summed RSS and PSS until it exits."""
+    peak_rss = peak_pss = peak_processes = 0
+    cpu_before = _children_cpu()
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     done = threading.Event()
 
     def sample() -> None:
-        nonlocal peak_kb, peak_processes
+        nonlocal peak_rss, peak_pss, peak_processes
         while not done.is_set():
             pids = _tree(process.pid)
-            peak_kb = max(peak_kb, sum(_rss_kb(pid) for pid in pids))
+            memory = [_memory_kb(pid) for pid in pids]
+            peak_rss = max(peak_rss, sum(rss for rss, _ in memory))
+            peak_pss = max(peak_pss, sum(pss for _, pss in memory))
             peak_processes = max(peak_processes, len(pids))
             done.wait(0.02)
 
@@ -109,7 +126,8 @@ def measure(name: str, command: list[str]) -> Run:
     sampler.join()
     if process.returncode != 0:
         sys.exit(f"{name} failed ({process.returncode}):\n{stderr.decode(errors='replace')}")
-    return Run(name, seconds, peak_kb / 1024, peak_processes)
+    cpu = _children_cpu() - cpu_before
+    return Run(name, seconds, cpu, peak_rss / 1024, peak_pss / 1024, peak_processes)
 
 
 def main() -> None:
@@ -138,11 +156,15 @@ def main() -> None:
         runs.append(measure(f"moderate --jobs {jobs}", command))
         reports.append(out)
 
-    print(f"\n{'run':<20}{'seconds':>9}{'µs/comment':>12}{'comments/s':>12}{'peak RSS MB':>13}"
-          f"{'processes':>11}")
+    print(f"\n{'run':<20}{'wall s':>8}{'µs/comment':>12}{'comments/s':>12}{'CPU s':>8}"
+          f"{'peak RSS MB':>13}{'peak PSS MB':>13}{'processes':>11}")
     for run in runs:
-        print(f"{run.name:<20}{run.seconds:>9.1f}{run.seconds / args.n * 1e6:>12.1f}"
-              f"{args.n / run.seconds:>12,.0f}{run.peak_rss_mb:>13.1f}{run.peak_processes:>11}")
+        print(f"{run.name:<20}{run.seconds:>8.1f}{run.seconds / args.n * 1e6:>12.1f}"
+              f"{args.n / run.seconds:>12,.0f}{run.cpu_seconds:>8.1f}{run.peak_rss_mb:>13.1f}"
+              f"{run.peak_pss_mb:>13.1f}{run.peak_processes:>11}")
+    load = os.getloadavg()[0]
+    print(f"load average now {load:.1f} on {os.cpu_count()} CPUs"
+          + (": other work is competing, wall-clock ratios are unreliable" if load > 1.5 else ""))
 
     parse, jobs1, jobs2 = runs
     digests = [hashlib.sha256(path.read_bytes()).hexdigest() for path in reports]

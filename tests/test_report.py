@@ -13,7 +13,7 @@ from safecomment import report
 from safecomment.moderate import Decision
 from safecomment.privacy import PrivateEmail
 from safecomment.record import Comment, RecordError
-from safecomment.sanitize import sanitize
+from safecomment.sanitize import SanitizedHTML, sanitize
 
 CANARY = "canary-5d1e@report-canary.example"
 KEY = b"k" * 16
@@ -87,6 +87,10 @@ def test_text_cuts_long_html_and_escapes_terminal_controls() -> None:
     line = stream.getvalue()
     assert "\x1b" not in line and "\\x1b[2J" in line
     assert line.rstrip("\n").endswith("…") and len(line) < 200
+    stream = io.StringIO()
+    with report.Report(stream, "text") as out:
+        out.add(c, Decision("approve", 0.0, (), SanitizedHTML("ride 🚴\u200d♀️ \u202eevil")))
+    assert "ride 🚴\u200d♀️ \\u202eevil" in stream.getvalue()  # emoji joiner kept, bidi shown
 
 
 @pytest.mark.parametrize("format", report.FORMATS)

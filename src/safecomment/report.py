@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -41,6 +42,10 @@ EmailView = Callable[[PrivateEmail], str]
 _TEXT_HTML_CHARS: Final = 120
 # A cell starting with one of these is a formula to a spreadsheet (CSV injection).
 _FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
+
+_UNPRINTABLE: Final = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
 
 Row = dict[str, Any]
 
@@ -87,12 +92,10 @@ def error_row(error: RecordError) -> Row:
 
 
 def _printable(text: str) -> str:
-    """``text`` on one line with every non-printable character escaped (no terminal tricks)."""
-    if text.isprintable():
-        return text
-    return "".join(
-        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text
-    )
+    """``text`` on one line, with controls, line separators, bidi overrides and surrogates
+    escaped (so a comment cannot move the cursor or reorder a terminal line); emoji joiners stay.
+    """
+    return _UNPRINTABLE.sub(lambda found: found.group().encode("unicode_escape").decode(), text)
 
 
 def _spreadsheet_safe(value: str) -> str:
