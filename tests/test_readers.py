@@ -129,7 +129,7 @@ def test_xml_readers_take_no_options() -> None:
 
 def test_the_root_must_match_a_forced_format() -> None:
     disqus = b'<disqus xmlns="http://disqus.com"></disqus>'
-    with pytest.raises(ExportError, match="line 1: not a WXR export"):
+    with pytest.raises(ExportError, match="<stream>: not a WXR export: the root is <{http://disqus.com}disqus>"):
         records(disqus, format="wxr")
     with pytest.raises(ExportError, match="not a Disqus export"):
         records(wxr(wp_comment()), format="disqus")

@@ -169,3 +169,10 @@ def test_jsonl_key_map_and_value_types() -> None:
     assert isinstance(got[0], RecordError) and got[0].reason == "'who' holds a dict, not text"
     assert isinstance(got[1], Comment)
     assert (got[1].id, got[1].author_name, got[1].status) == ("18", "", "pending")
+
+
+def test_csv_unclosed_quote_swallowing_the_file_is_an_export_error() -> None:
+    rows = "".join(f"{n},comment {n}\n" for n in range(2, 20000))
+    data = f'id,content\n1,"this quote never closes\n{rows}'.encode()
+    with pytest.raises(ExportError, match=r"line \d+: malformed CSV: field larger than"):
+        read(data)

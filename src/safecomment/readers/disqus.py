@@ -75,7 +75,7 @@ def read_disqus(opened: OpenSource) -> Iterator[Comment | RecordError]:
             if depth == 1:
                 if elem.tag != DISQUS + "disqus":
                     reason = f"not a Disqus export: the root is <{elem.tag}>"
-                    raise ExportError(opened.name, 1, reason)
+                    raise ExportError(opened.name, None, reason)
                 root = elem
             continue
         depth -= 1

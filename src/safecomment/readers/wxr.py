@@ -94,7 +94,7 @@ def read_wxr(opened: OpenSource) -> Iterator[Comment | RecordError]:
         if event == "start":
             depth += 1
             if depth == 1 and elem.tag != "rss":
-                raise ExportError(opened.name, 1, f"not a WXR export: the root is <{elem.tag}>")
+                raise ExportError(opened.name, None, f"not a WXR export: the root is <{elem.tag}>")
             if depth == _CHANNEL_DEPTH:
                 channel = elem
             elif depth == _ITEM_DEPTH and elem.tag == "item":
