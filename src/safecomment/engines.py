@@ -67,7 +67,11 @@ class Nh3Engine:
         self._cleaner = nh3.Cleaner(
             tags=set(policy.tags),
             clean_content_tags=set(policy.drop_content),
-            attributes={tag: set(names) for tag, names in policy.attributes.items()},
+            # "*" empty: without it ammonia allows its generic lang and title on every tag
+            attributes={
+                "*": set(),
+                **{tag: set(names) for tag, names in policy.attributes.items()},
+            },
             strip_comments=True,
             link_rel=policy.link_rel,
             url_schemes=set(policy.protocols),
