@@ -152,7 +152,8 @@ def _order(action: str) -> int:
     help="Report format (default: from the output's suffix, else text).",
 )
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Worker processes; the report is the same for any number.")
+              help="Processes sharing the work (this one included); the report is the same "
+                   "for any number.")
 @click.option("--model", "model_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Spam model file (verified against its manifest) instead of the bundled one.")
 @click.option("--rules", "rules_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
