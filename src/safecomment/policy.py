@@ -85,9 +85,10 @@ class Policy:
         if self.max_length is not None and self.max_length < 0:
             raise ValueError("max_length must be None or >= 0")
         for scheme in self.protocols:
-            if not scheme.isascii() or not scheme.replace("+", "").replace("-", "").replace(
-                ".", ""
-            ).isalnum():
+            # RFC 3986: a letter, then letters, digits, '+', '-' or '.'
+            if not scheme[:1].isalpha() or not scheme.isascii() or not scheme.replace(
+                "+", ""
+            ).replace("-", "").replace(".", "").isalnum():
                 raise ValueError(f"not a URL scheme: {scheme!r}")
 
     def __hash__(self) -> int:
