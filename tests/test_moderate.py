@@ -319,7 +319,7 @@ def test_bad_rule_files_name_the_file(tmp_path: Path, text: str) -> None:
 def test_key_index_behaves_like_a_dict(
     monkeypatch_merge: None, operations: list[tuple[int, int]]
 ) -> None:
-    index, reference = _KeyIndex(), {}
+    index, reference = _KeyIndex(np.int64), {}
     for start in range(0, len(operations), 7):
         batch = operations[start : start + 7]
         expected = []
@@ -333,7 +333,7 @@ def test_key_index_behaves_like_a_dict(
 @pytest.fixture(scope="module")
 def monkeypatch_merge() -> Iterable[None]:
     """Merge the index's recent keys after every few, so merging is exercised."""
-    saved = _KeyIndex._MIN_MERGE
-    _KeyIndex._MIN_MERGE = 3  # type: ignore[misc]
+    saved = _KeyIndex._MERGE_AT
+    _KeyIndex._MERGE_AT = 3  # type: ignore[misc]
     yield
-    _KeyIndex._MIN_MERGE = saved  # type: ignore[misc]
+    _KeyIndex._MERGE_AT = saved  # type: ignore[misc]

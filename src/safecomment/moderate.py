@@ -274,17 +274,17 @@ class _Assessor:
 
 
 class _KeyIndex:
-    """A map of 64-bit keys to 64-bit values in ~16 bytes per key (a ``dict`` takes ~100).
+    """A map of 64-bit keys (hashes) to small integers, ~9-16 bytes per key (a dict needs ~100).
 
-    New keys go into a small dict that is merged into sorted numpy arrays once it holds a
-    quarter as many keys as they do; a chunk of lookups is one vectorised binary search.
+    New keys go into a dict of at most ``_MERGE_AT`` entries, which is then merged into sorted
+    numpy arrays; a chunk of lookups is one vectorised binary search.
     """
 
-    _MIN_MERGE: Final = 65536
+    _MERGE_AT: Final = 65536
 
-    def __init__(self) -> None:
+    def __init__(self, value_type: type[np.integer[Any]]) -> None:
         self._keys: npt.NDArray[np.uint64] = np.empty(0, np.uint64)
-        self._values: npt.NDArray[np.int64] = np.empty(0, np.int64)
+        self._values: npt.NDArray[np.integer[Any]] = np.empty(0, value_type)
         self._recent: dict[int, int] = {}
 
     def __len__(self) -> int:
@@ -307,13 +307,13 @@ class _KeyIndex:
             else:
                 self._recent[key] = value
             previous.append(old)
-        if len(self._recent) >= max(self._MIN_MERGE, len(self._keys) // 4):
+        if len(self._recent) >= self._MERGE_AT:
             self._merge()
         return previous
 
     def _merge(self) -> None:
         keys = np.fromiter(self._recent, dtype=np.uint64, count=len(self._recent))
-        values = np.fromiter(self._recent.values(), dtype=np.int64, count=len(self._recent))
+        values = np.fromiter(self._recent.values(), dtype=self._values.dtype, count=len(keys))
         order = np.argsort(keys)
         at = np.searchsorted(self._keys, keys[order])
         self._keys = np.insert(self._keys, at, keys[order])
@@ -322,41 +322,46 @@ class _KeyIndex:
 
 
 class _History:
-    """Duplicate and flood memory over a stream of comments, in input order."""
+    """Duplicate and flood memory over a stream of comments, in input order.
+
+    It grows with the input (an export can repeat its first comment at the end): one 9-byte entry
+    per distinct comment and one 16-byte entry per distinct sender email and IP.
+    """
 
     def __init__(self, rules: Rules) -> None:
         self.rules = rules
-        self._index = _KeyIndex()
+        self._comments = _KeyIndex(np.uint8)  # comment hash -> seen
+        self._senders = _KeyIndex(np.int64)  # email or IP hash -> last time (µs)
 
     def reasons(self, comments: Sequence[Comment]) -> list[tuple[str, ...]]:
         """``duplicate``/``flood`` for each comment, remembering them for later ones."""
-        keys: list[int] = []
-        values: list[int] = []
-        owners: list[tuple[int, str]] = []
-        flood = self.rules.flood_seconds
-        for n, c in enumerate(comments):
-            if self.rules.duplicates:
-                key = ("duplicate", c.thread_id, c.author_name, c.author_email, c.content)
-                keys.append(hash(key) & _U64)
-                values.append(0)
-                owners.append((n, "duplicate"))
-            if flood and c.created is not None:
+        found: list[list[str]] = [[] for _ in comments]
+        if self.rules.duplicates:
+            keys = [
+                hash((c.thread_id, c.author_name, c.author_email, c.content)) & _U64
+                for c in comments
+            ]
+            for n, seen in enumerate(self._comments.swap(keys, [1] * len(keys))):
+                if seen is not None:
+                    found[n].append("duplicate")
+        if self.rules.flood_seconds:
+            owners: list[int] = []
+            senders: list[int] = []
+            moments: list[int] = []
+            for n, c in enumerate(comments):
+                if c.created is None:
+                    continue
                 moment = round(c.created.timestamp() * 1_000_000)
                 for sender in (("email", c.author_email), ("ip", c.author_ip)):
                     if sender[1]:
-                        keys.append(hash(sender) & _U64)
-                        values.append(moment)
-                        owners.append((n, "flood"))
-        found: list[list[str]] = [[] for _ in comments]
-        if keys:
-            limit = flood * 1_000_000
-            for (n, reason), value, old in zip(
-                owners, values, self._index.swap(keys, values), strict=True
-            ):
-                if old is None or reason in found[n]:
-                    continue
-                if reason == "duplicate" or abs(value - old) < limit:
-                    found[n].append(reason)
+                        owners.append(n)
+                        senders.append(hash(sender) & _U64)
+                        moments.append(moment)
+            limit = self.rules.flood_seconds * 1_000_000
+            last = self._senders.swap(senders, moments)
+            for n, moment, before in zip(owners, moments, last, strict=True):
+                if before is not None and abs(moment - before) < limit and "flood" not in found[n]:
+                    found[n].append("flood")
         return [tuple(reasons) for reasons in found]
 
 
