@@ -483,7 +483,7 @@ class Moderator:
     ) -> Generator[Decision, None, None]:
         """``jobs - 1`` loky workers plus this process, which reads, keeps the history, writes
         and assesses a chunk itself whenever the workers already have two chunks each."""
-        from joblib.externals.loky import ProcessPoolExecutor  # type: ignore[import-untyped]
+        from joblib.externals.loky import ProcessPoolExecutor
 
         # A dedicated executor (not joblib.Parallel) so that reading the input, the history and
         # the output all stay in this thread, in input order, with a bounded window of chunks.
