@@ -18,6 +18,7 @@ _LINKED_SCHEMAS: Final = frozenset({"http:", "https:", "mailto:"})
 _OPEN_A: Final = re.compile(r"<a[\s>]", re.IGNORECASE)
 _CLOSE_A: Final = re.compile(r"</a[\s>]", re.IGNORECASE)
 _SPACE: Final = (" ", "\n", "\t", "\r", "\f")
+_NEXT_SPACE: Final = re.compile(r"[ \n\t\r\f]")
 
 
 def _may_hold_url(text: str) -> bool:
@@ -74,8 +75,10 @@ class Autolinker:
                 continue
             start = max(text.rfind(space, done, candidate.start()) for space in _SPACE) + 1
             start = max(start, done)
-            ends = [i for i in (text.find(space, candidate.end()) for space in _SPACE) if i >= 0]
-            end = min(ends) if ends else len(text)
+            # one search that stops at the nearest space: a str.find per kind of space ran to the
+            # end of the text for every kind that never occurs (quadratic on many short URLs)
+            space = _NEXT_SPACE.search(text, candidate.end())
+            end = len(text) if space is None else space.start()
             pieces.append(text[done:start])
             pieces.append(self._link_window(text[start:end]))
             done = end
