@@ -130,12 +130,12 @@ class Sanitizer:
             out = html.replace(">", "&gt;")  # both engines' serialisation of such text
         else:
             html = self._hygiene(html)
-            if html.startswith("\ufeff"):  # html5ever drops one leading BOM, html5lib none:
-                html = html.lstrip("\ufeff")  # drop them all, so paths and engines agree
             if self.fast_path and _MARKUP.search(html) is None:
                 out = self._engine.escape_text(html)
             else:
                 out = self._engine.clean(html)
+            if out.startswith("\ufeff"):  # html5ever drops one leading BOM, html5lib none:
+                out = out.lstrip("\ufeff")  # drop them all, so paths and engines agree
         if self._autolink is not None:
             out = self._autolink(out)
         if self.verify:
