@@ -104,10 +104,8 @@ class Sanitizer:
         self._autolink = Autolinker(self.policy) if self.policy.autolink else None
 
     def __repr__(self) -> str:
-        return (
-            f"Sanitizer(engine={self.engine!r}, verify={self.verify}, "
-            f"policy={'DEFAULT_POLICY' if self.policy == DEFAULT_POLICY else self.policy!r})"
-        )
+        policy = "DEFAULT_POLICY" if self.policy == DEFAULT_POLICY else repr(self.policy)
+        return f"Sanitizer(engine={self.engine!r}, verify={self.verify}, policy={policy})"
 
     def _hygiene(self, text: str) -> str:
         if text.isascii():
