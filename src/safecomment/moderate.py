@@ -29,7 +29,7 @@ import re
 import tomllib
 from collections import deque
 from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal, Protocol, get_args
@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 
     import numpy.typing as npt
 
-__all__ = ["ACTIONS", "Action", "Decision", "Moderator", "Rules"]
+__all__ = ["ACTIONS", "Action", "Decision", "Moderator", "Rules", "SpamScorer"]
 
 Action = Literal["approve", "hold", "spam", "trash"]
 ACTIONS: tuple[str, ...] = get_args(Action)
@@ -111,7 +111,7 @@ class Rules:
     flood_seconds: float = 15.0
     hold_threshold: float | None = None
     spam_threshold: float | None = None
-    validation: ValidationRules | None = field(default=DEFAULT_RULES)
+    validation: ValidationRules | None = DEFAULT_RULES
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
