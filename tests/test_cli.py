@@ -284,3 +284,55 @@ def test_the_malformed_disqus_fixture_exits_2(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "remark42-disqus-malformed.xml: line 1" in result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def labelled_exports(directory: Path) -> list[Path]:
+    """Three small sites' moderated comments (JSON Lines with a status), half of them spam."""
+    ham = ["Thanks for the recipe, it worked", "I disagree with the second point",
+           "Lovely photos from the trip", "Could you explain the last step again?"]
+    spam = ["Cheap pills http://pills.example.com buy now", "Win money fast http://win.example.net",
+            "Best SEO services http://seo.example.org/cheap", "Casino bonus http://casino.example.com"]
+    paths = []
+    for site in range(3):
+        path = directory / f"site{site}.jsonl"
+        path.write_text("".join(
+            json.dumps({"id": f"{site}-{i}", "content": f"{(spam if i % 2 else ham)[i % 4]} {i}",
+                        "status": "spam" if i % 2 else "approved"}) + "\n"
+            for i in range(32)
+        ), encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def test_train_then_moderate_with_the_model_then_evaluate(tmp_path: Path) -> None:
+    exports = labelled_exports(tmp_path)
+    model = tmp_path / "site-model.joblib"
+    trained = run("train", *exports, "-o", model)
+    assert trained.exit_code == 0, trained.output
+    assert "sha256" in trained.stdout and "validation MCC" in trained.stdout
+    assert model.exists() and model.with_suffix(".json").exists()
+
+    moderated = run("moderate", exports[0], "--model", model, "--format", "jsonl", "--exit-zero")
+    rows = [json.loads(line) for line in moderated.stdout.splitlines()]
+    assert [r["action"] == "spam" for r in rows] == [i % 2 == 1 for i in range(32)]
+
+    evaluated = run("evaluate", *exports, "--json")
+    assert evaluated.exit_code == 0, evaluated.output
+    report = json.loads(evaluated.stdout)
+    assert [fold["source"] for fold in report["folds"]] == [str(p) for p in exports]
+    assert {"accuracy", "precision", "recall", "f1", "roc_auc", "mcc", "ham_blocked"} <= set(
+        report["mean"]
+    )
+
+    model.with_suffix(".json").write_text('{"sha256": "' + "0" * 64 + '"}', encoding="utf-8")
+    tampered = run("moderate", exports[0], "--model", model)
+    assert tampered.exit_code == 2 and "site-model.joblib" in tampered.stderr
+
+
+def test_train_needs_labels_and_one_kind_of_input(tmp_path: Path) -> None:
+    unlabelled = export(tmp_path / "in.jsonl", 10)
+    result = run("train", unlabelled, "-o", tmp_path / "m.joblib")
+    assert result.exit_code == 2 and "labelled" in result.stderr
+    assert not (tmp_path / "m.joblib").exists()
+    assert run("train", "-o", tmp_path / "m.joblib").exit_code == 2
+    assert run("evaluate", unlabelled, "--bundled").exit_code == 2

@@ -87,6 +87,23 @@ policy_option = click.option(
 )
 
 
+input_format_option = click.option("--input-format", help=_INPUT_FORMATS_HELP)
+column_option = click.option(
+    "--column", "columns", multiple=True, metavar="FIELD=COLUMN",
+    help="CSV/JSON Lines: read FIELD (e.g. status) from COLUMN. Repeatable.",
+)
+exports_argument = click.argument(
+    "exports", nargs=-1, type=click.Path(dir_okay=False, allow_dash=True)
+)
+bundled_option = click.option(
+    "--bundled", is_flag=True, help="Use the bundled recipe's public corpora instead of EXPORTS."
+)
+data_option = click.option(
+    "--data", type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Corpora directory for --bundled (default: $SAFECOMMENT_DATA or ../shared/data).",
+)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="safecomment")
 def main() -> None:
@@ -159,9 +176,8 @@ def _order(action: str) -> int:
 @click.option("--rules", "rules_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="TOML file of moderation rules.")
 @policy_option
-@click.option("--input-format", help=_INPUT_FORMATS_HELP)
-@click.option("--column", "columns", multiple=True, metavar="FIELD=COLUMN",
-              help="CSV/JSON Lines: read FIELD (e.g. content) from COLUMN. Repeatable.")
+@input_format_option
+@column_option
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when comments need attention.")
 @click.option("--reveal-emails", is_flag=True,
               help="Show email addresses in the report (default: masked).")
@@ -313,3 +329,107 @@ def _shown(value: object) -> str:
     if isinstance(value, Mapping):
         return "; ".join(f"{key}: {_shown(value[key])}" for key in sorted(value))
     return str(value)
+
+
+def _records(
+    exports: tuple[str, ...], input_format: str | None, columns: tuple[str, ...]
+) -> Iterator[Comment | RecordError]:
+    """Every record of every export, in order (each export's name is its records' source)."""
+    from .readers import read_comments
+
+    options: dict[str, Any] = {"columns": _columns(columns)} if columns else {}
+    for export in exports:
+        yield from read_comments(export, format=input_format, **options)
+
+
+def _one_of(exports: tuple[str, ...], bundled: bool) -> None:
+    if bool(exports) == bundled:
+        raise click.UsageError("give EXPORT files or --bundled, not both and not neither")
+
+
+@main.command()
+@exports_argument
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Model file to write; its JSON manifest (with the SHA-256) goes next to it.")
+@bundled_option
+@data_option
+@click.option("--ham-status", "ham_statuses", multiple=True, default=("approved",),
+              show_default=True, help="Statuses that count as ham (spam is status 'spam').")
+@input_format_option
+@column_option
+def train(
+    exports: tuple[str, ...],
+    output: Path,
+    bundled: bool,
+    data: Path | None,
+    ham_statuses: tuple[str, ...],
+    input_format: str | None,
+    columns: tuple[str, ...],
+) -> None:
+    """Train a spam model on moderated EXPORTS (comments with status spam or approved).
+
+    Each export is one source for validation (leave one source out from three sources on).
+    Then moderate with it: safecomment moderate --model OUTPUT EXPORT
+    """
+    from .readers import ExportError
+    from .spam.train import train_bundled, train_from_comments
+
+    _one_of(exports, bundled)
+    try:
+        if bundled:
+            model = train_bundled(data)
+        else:
+            model = train_from_comments(
+                _records(exports, input_format, columns), ham_statuses=ham_statuses
+            )
+        digest = model.save(output)
+    except (ExportError, OSError, ValueError) as error:
+        _fail(str(error))
+    validation = model.manifest["metrics"]["validation"]
+    click.echo(f"wrote {output} and its manifest; sha256 {digest}")
+    click.echo(
+        f"thresholds hold={model.thresholds.hold:.4f} spam={model.thresholds.spam:.4f}; "
+        f"validation MCC {validation['mcc']:.3f}, ham marked spam {validation['ham_blocked']:.2%}"
+    )
+
+
+@main.command()
+@exports_argument
+@bundled_option
+@data_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option("--plot", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write precision-recall and ROC curves to this PNG (needs matplotlib).")
+@input_format_option
+@column_option
+def evaluate(
+    exports: tuple[str, ...],
+    bundled: bool,
+    data: Path | None,
+    as_json: bool,
+    plot: Path | None,
+    input_format: str | None,
+    columns: tuple[str, ...],
+) -> None:
+    """Leave-one-source-out evaluation: train on all EXPORTS but one, score the one left out.
+
+    Prints accuracy, precision, recall, F1, ROC-AUC, MCC and the share of ham marked spam per
+    held-out source, then their mean. With --bundled: the bundled recipe on the public corpora
+    (each YouTube video held out, then SMS).
+    """
+    from .readers import ExportError
+    from .record import Comment
+    from .spam.evaluate import evaluate_bundled, leave_one_source_out
+
+    _one_of(exports, bundled)
+    try:
+        if bundled:
+            result = evaluate_bundled(data)
+        else:
+            records = _records(exports, input_format, columns)
+            result = leave_one_source_out(r for r in records if isinstance(r, Comment))
+        click.echo(result.to_json() if as_json else result.to_table())
+        if plot is not None:
+            click.echo(f"wrote {result.plot(plot)}", err=True)
+    except (ExportError, ImportError, OSError, ValueError) as error:
+        _fail(str(error))
