@@ -262,7 +262,8 @@ def moderate(
     except (TypeError, ValueError) as error:  # reader options the format does not take
         _fail(f"{export}: {error}")
     except KeyboardInterrupt:
-        click.echo("safecomment: interrupted; no report written", err=True)
+        kept = f"; {output} not written" if output is not None else ""
+        click.echo(f"safecomment: interrupted{kept}", err=True)
         sys.exit(130)
     finally:
         progress.close()
