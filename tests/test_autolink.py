@@ -151,14 +151,9 @@ def test_text_without_a_url_candidate_never_reaches_linkify(linkify_calls: list[
     assert linkify_calls == []
 
 
-# --- known bug, reported: left for a design decision ----------------------------------------
+# --- hosts the URL parser rejects are not linked ---------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="linkify-it links hosts the WHATWG URL parser rejects; nh3 then drops the href on a "
-    "second clean, so clean() is not idempotent for them (reported to the lead)",
-)
 @pytest.mark.parametrize(
     "text",
     ["http://exam|ple.com", "http://example.com\ufffd", "http://999.1.1.1",

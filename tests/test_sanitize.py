@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -16,6 +18,7 @@ from safecomment import (
     sanitize,
     verify,
 )
+from safecomment.sanitize import nesting_depth
 
 ESCAPE_POLICY = DEFAULT_POLICY.replace(on_disallowed="escape")
 # every (engine, policy) pair, as pytest parameters
@@ -53,7 +56,35 @@ def test_input_over_max_length_is_refused_not_truncated(engine: str) -> None:
         sanitizer.clean("<b>" + "x" * 8)
     assert isinstance(raised.value, ValueError)
     assert (raised.value.length, raised.value.max_length) == (11, 10)
-    assert str(raised.value) == "input is 11 characters, over the policy's max_length of 10"
+    assert str(raised.value) == "input has 11 characters, over the policy's max_length of 10"
+    assert raised.value.limit == "max_length"
+
+
+@ENGINES
+def test_deep_nesting_is_refused_before_parsing(engine: str) -> None:
+    # ammonia's tree clean-up is quadratic in the depth of disallowed elements (20,000 nested
+    # <div> took ~1-2 s): the depth limit, Blink's own 512 by default, bounds it
+    sanitizer = Sanitizer(DEFAULT_POLICY.replace(max_depth=100), engine)
+    assert sanitizer.clean("<b>x</b>" * 500) == "<b>x</b>" * 500  # many tags, shallow
+    assert sanitizer.clean("<br>" * 500 + "x") == "x"  # void elements do not nest
+    with pytest.raises(InputTooLongError) as raised:
+        sanitizer.clean("<div>" * 101)
+    assert (raised.value.length, raised.value.max_length, raised.value.limit) == (
+        101, 100, "max_depth",
+    )
+    assert str(raised.value) == "input nests elements 101 deep, over the policy's max_depth of 100"
+    assert DEFAULT_POLICY.max_depth == 512
+    with pytest.raises(InputTooLongError):
+        sanitize("<q>" * 513)
+    assert sanitize("<q>" * 512 + "x").count("<q>") == 512
+
+
+def test_nesting_depth_is_an_upper_bound_from_tags_alone() -> None:
+    assert nesting_depth("plain") == 0
+    assert nesting_depth("<b><i>x</i></b><q>y</q>") == 2
+    assert nesting_depth("</b></b><b>") == 1  # stray end tags never go below zero
+    assert nesting_depth("<img><hr><br/>") == 0
+    assert nesting_depth("<p>a<p>b") == 2  # implied end tags are not inferred: an upper bound
 
 
 def test_default_max_length_applies_and_none_lifts_it() -> None:
@@ -113,12 +144,18 @@ def test_bidi_controls_are_removed_unless_switched_off(engine: str, fast_path: b
     assert Sanitizer(engine=engine).clean("\u05d0\u200fb\u200e") == "\u05d0\u200fb\u200e"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="hygiene runs before parsing only: a character reference (&#x202e; &#1; &#13;) "
-    "brings the character back (nh3 decodes it, bleach keeps the reference for the browser "
-    "to decode); reported to the lead",
+@ENGINES
+@pytest.mark.parametrize(
+    ("reference", "shown"), [("&#150;", "\u2013"), ("&#x85;", "\u2026"), ("&#65;", "A")]
 )
+def test_references_hygiene_does_not_cover_are_kept(
+    engine: str, reference: str, shown: str
+) -> None:
+    # &#128;-&#159; are Windows-1252 characters in HTML, not C1 controls
+    out = Sanitizer(engine=engine).clean(f"a{reference}b")
+    assert html.unescape(out) == f"a{shown}b"
+
+
 @ENGINES
 @pytest.mark.parametrize("reference", ["&#x202e;", "&#x2066;", "&#1;", "&#13;"])
 def test_hygiene_also_covers_character_references(engine: str, reference: str) -> None:

@@ -6,6 +6,7 @@ import html
 import re
 from typing import Final
 
+import nh3
 from linkify_it import LinkifyIt
 
 from .markup import TAG, escape_attribute, escape_text
@@ -42,6 +43,12 @@ class Autolinker:
         self._is_safe = url_checker(policy.protocols)
         self._rel = "" if policy.link_rel is None else f' rel="{escape_attribute(policy.link_rel)}"'
         self._linkify = LinkifyIt(options={"fuzzy_email": False, "fuzzy_link": True})
+        # linkify-it accepts hosts the WHATWG URL parser rejects (exam|ple.com, 999.1.1.1, bad
+        # punycode); html5ever's URL parser is the judge, so a link never loses its href later.
+        self._judge = nh3.Cleaner(
+            tags={"a"}, attributes={"a": {"href"}}, url_schemes=set(policy.protocols),
+            link_rel=None,
+        )
 
     def __call__(self, markup: str) -> str:
         """Return ``markup`` (engine output) with bare URLs in its text turned into links."""
@@ -85,6 +92,10 @@ class Autolinker:
         pieces.append(text[done:])
         return "".join(pieces)
 
+    def _survives(self, url: str) -> bool:
+        anchor = f'<a href="{escape_attribute(url)}"></a>'
+        return bool(self._judge.clean(anchor) == anchor)
+
     def _link_window(self, window: str) -> str:
         plain = html.unescape(window)
         links = [
@@ -95,6 +106,7 @@ class Autolinker:
                 or (match.schema == "" and match.raw[:4].lower() == "www.")
             )
             and self._is_safe(match.url)
+            and self._survives(match.url)
         ]
         if not links:
             return window

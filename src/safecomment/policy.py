@@ -60,8 +60,8 @@ class Policy:
     on_disallowed: OnDisallowed = "strip"
     drop_content: frozenset[str] = frozenset({"script", "style"})
     max_length: int | None = 1_048_576
+    max_depth: int | None = 512
     strip_controls: bool = True
-    normalize_newlines: bool = True
     strip_bidi: bool = True
 
     def __post_init__(self) -> None:
@@ -82,8 +82,10 @@ class Policy:
             raise ValueError("set link_rel=None to let comments choose their own rel on <a>")
         if self.on_disallowed not in ("strip", "escape"):
             raise ValueError(f"on_disallowed must be 'strip' or 'escape': {self.on_disallowed!r}")
-        if self.max_length is not None and self.max_length < 0:
-            raise ValueError("max_length must be None or >= 0")
+        for limit in ("max_length", "max_depth"):
+            value = getattr(self, limit)
+            if value is not None and (not isinstance(value, int) or value < 0):
+                raise ValueError(f"{limit} must be None or an int >= 0")
         for scheme in self.protocols:
             # RFC 3986: a letter, then letters, digits, '+', '-' or '.'
             if not scheme[:1].isalpha() or not scheme.isascii() or not scheme.replace(

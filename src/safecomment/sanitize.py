@@ -7,6 +7,7 @@ nothing markup-significant) -> autolinking -> optional verification.
 from __future__ import annotations
 
 import functools
+import html as html_module
 import re
 from typing import Final
 
@@ -19,6 +20,7 @@ from .verify import Violation, verify
 __all__ = ["InputTooLongError", "SanitizedHTML", "Sanitizer", "UnsafeOutputError", "sanitize"]
 
 _C0 = [c for c in range(0x20) if c not in (0x09, 0x0A, 0x0D)]
+_CR = 0x0D
 _C1_AND_DEL = [0x7F, *range(0x80, 0xA0)]
 _BIDI = [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]
 _SURROGATES = range(0xD800, 0xE000)
@@ -29,17 +31,40 @@ _MARKUP: Final = re.compile(r"[<&\r\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # The same set for ASCII text, checked with bytes.translate: ~7x faster than a regex scan, which
 # matters because html5ever itself gets through plain text at about half a nanosecond a character.
 _ASCII_MARKUP: Final = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0D, 0x20), 0x7F]) + b"<&"
+_TAG_START: Final = re.compile(r"<(/?)([A-Za-z][^\s/>]*)")
+_VOID: Final = frozenset(
+    "area base br col embed hr img input keygen link meta param source track wbr".split()
+)
+# A numeric character reference, as the HTML tokenizer reads one (the ';' is optional).
+_NUMERIC_REFERENCE: Final = re.compile(r"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));?")
 
 
 class InputTooLongError(ValueError):
-    """The input is longer than the policy's ``max_length``; nothing was truncated."""
+    """The input is over the policy's ``max_length`` (characters) or ``max_depth`` (element
+    nesting); nothing was truncated. ``limit`` names the limit it broke."""
 
-    def __init__(self, length: int, max_length: int) -> None:
-        super().__init__(
-            f"input is {length:,} characters, over the policy's max_length of {max_length:,}"
+    def __init__(self, length: int, max_length: int, limit: str = "max_length") -> None:
+        what = (
+            f"has {length:,} characters" if limit == "max_length"
+            else f"nests elements {length:,} deep"
         )
+        super().__init__(f"input {what}, over the policy's {limit} of {max_length:,}")
         self.length = length
         self.max_length = max_length
+        self.limit = limit
+
+
+def nesting_depth(html: str) -> int:
+    """An upper bound on how deep ``html`` nests elements (void elements do not nest; implied
+    end tags such as a second ``<p>`` are not inferred, so the bound can be high)."""
+    depth = deepest = 0
+    for tag in _TAG_START.finditer(html):
+        if tag.group(1):
+            depth = max(0, depth - 1)
+        elif tag.group(2).lower() not in _VOID:
+            depth += 1
+            deepest = max(deepest, depth)
+    return deepest
 
 
 class UnsafeOutputError(ValueError):
@@ -57,8 +82,7 @@ def _hygiene(policy: Policy) -> tuple[re.Pattern[str], dict[int, int | None]]:
         table.update(dict.fromkeys([*_C0, *_C1_AND_DEL]))
     if policy.strip_bidi:
         table.update(dict.fromkeys(_BIDI))
-    if policy.normalize_newlines:
-        table[0x0D] = 0x0A
+    table[_CR] = 0x0A  # HTML parsing turns CR and CRLF into LF anyway: do it on both paths
     ranges: list[list[int]] = []
     for code in sorted(table):
         if ranges and ranges[-1][1] == code - 1:
@@ -113,9 +137,31 @@ class Sanitizer:
                 return text
         elif self._hygiene_pattern.search(text) is None:
             return text
-        if "\r\n" in text and self.policy.normalize_newlines:
+        if "\r\n" in text:
             text = text.replace("\r\n", "\n")
         return text.translate(self._hygiene_table)
+
+    def _reference_hygiene(self, out: str) -> str:
+        # A numeric reference can spell what hygiene removed (&#x202e;, &#1;, &#13;): nh3 decodes
+        # it into the character, bleach keeps the reference for the browser to decode.
+        if self._hygiene_pattern.search(out) is not None:
+            out = out.replace("\r\n", "\n").translate(self._hygiene_table)
+        if "&#" in out:
+            out = _NUMERIC_REFERENCE.sub(self._fix_reference, out)
+        return out
+
+    def _fix_reference(self, reference: re.Match[str]) -> str:
+        hexadecimal, decimal = reference.groups()
+        digits = hexadecimal or decimal
+        code = int(digits, 16 if hexadecimal else 10) if len(digits) <= 8 else 0x110000
+        if 0x80 <= code <= 0x9F:  # HTML reads these as Windows-1252 (&#150; is an en dash)
+            code = ord(html_module.unescape(f"&#{code};") or "\ufffd")
+        elif code == 0 or code > 0x10FFFF:
+            code = 0xFFFD
+        if code not in self._hygiene_table:
+            return reference.group()
+        replacement = self._hygiene_table[code]
+        return "" if replacement is None else chr(replacement)
 
     def clean(self, html: str) -> SanitizedHTML:
         """Sanitise untrusted ``html`` into markup that is safe in an HTML body."""
@@ -131,7 +177,16 @@ class Sanitizer:
             if self.fast_path and _MARKUP.search(html) is None:
                 out = self._engine.escape_text(html)
             else:
+                max_depth = self.policy.max_depth
+                if (
+                    max_depth is not None
+                    and html.count("<") - html.count("</") > max_depth  # cheap: rarely true
+                    and (depth := nesting_depth(html)) > max_depth
+                ):
+                    raise InputTooLongError(depth, max_depth, "max_depth")
                 out = self._engine.clean(html)
+                if "&#" in html:
+                    out = self._reference_hygiene(out)
             if out.startswith("\ufeff"):  # html5ever drops one leading BOM, html5lib none:
                 out = out.lstrip("\ufeff")  # drop them all, so paths and engines agree
         if self._autolink is not None:
