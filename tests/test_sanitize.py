@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
