@@ -17,9 +17,9 @@ PSS (shared pages split among the processes that share them). Goals:
 * the two reports are byte-identical.
 
 Usage: ``python benchmarks/bench_moderate.py [--n 1000000] [--workdir DIR] [--keep]
-[--strict]``. ``--n 20000`` is a quick run. The export is cached in ``--workdir`` (the system
-temp dir by default) by size and seed. Linux only (reads ``/proc``). ``--strict`` exits 1 on a
-missed goal.
+[--strict] [--model PATH]``. ``--n 20000`` is a quick run. The export is cached in
+``--workdir`` (the system temp dir by default) by size and seed. Linux only (reads ``/proc``).
+``--strict`` exits 1 on a missed goal.
 """
 
 from __future__ import annotations
@@ -137,6 +137,7 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()))
     parser.add_argument("--keep", action="store_true", help="keep the export and the reports")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a goal is missed")
+    parser.add_argument("--model", type=Path, help="spam model file (default: the bundled one)")
     args = parser.parse_args()
 
     export = args.workdir / f"safecomment-bench-{args.n}-{args.seed}.wxr.xml"
@@ -153,6 +154,8 @@ def main() -> None:
         out = args.workdir / f"safecomment-bench-report-jobs{jobs}.jsonl"
         command = [sys.executable, "-m", "safecomment", "moderate", str(export), "-o", str(out),
                    "--jobs", str(jobs), "--exit-zero"]
+        if args.model is not None:
+            command += ["--model", str(args.model)]
         runs.append(measure(f"moderate --jobs {jobs}", command))
         reports.append(out)
 
