@@ -314,8 +314,13 @@ def test_bad_rule_files_name_the_file(tmp_path: Path, text: str) -> None:
         Rules.from_toml(path)
 
 
+_WIDE_KEYS = [random.Random(n).getrandbits(64) for n in range(60)]  # spread over every shard
+
+
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 60), st.integers(-(2**40), 2**40)), max_size=300))
+@given(
+    st.lists(st.tuples(st.sampled_from(_WIDE_KEYS), st.integers(-(2**40), 2**40)), max_size=300)
+)
 def test_key_index_behaves_like_a_dict(
     monkeypatch_merge: None, operations: list[tuple[int, int]]
 ) -> None:
