@@ -342,3 +342,16 @@ def monkeypatch_merge() -> Iterable[None]:
     _KeyIndex._MERGE_AT = 3  # type: ignore[misc]
     yield
     _KeyIndex._MERGE_AT = saved  # type: ignore[misc]
+
+
+def test_the_default_model_is_the_bundled_one() -> None:
+    from safecomment.spam.model import SpamModel
+
+    default = Moderator()
+    assert default.thresholds == tuple(SpamModel.load().thresholds)
+    pills = comment(
+        content="Cheap viagra online, no prescription! Buy now http://pills.example.com/buy"
+    )
+    (decision,) = list(default.moderate_many([pills]))
+    assert decision.action == "spam" and "spam" in decision.reasons
+    assert decision.spam_score == pytest.approx(SpamModel.load().score(pills))
