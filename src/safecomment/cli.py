@@ -279,7 +279,8 @@ def _load_model(path: Path | None) -> Any:
     try:
         return SpamModel.load(path)
     except (OSError, ValueError) as error:
-        _fail(f"{path or 'bundled model'}: {error}")
+        where = "bundled model" if path is None else path.name
+        _fail(str(error) if where in str(error) else f"{where}: {error}")
 
 
 @main.command("sanitize")
