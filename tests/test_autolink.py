@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 import pytest
 from linkify_it import LinkifyIt
 
-from safecomment import DEFAULT_POLICY, Sanitizer
+from safecomment import DEFAULT_POLICY, Sanitizer, verify
 from safecomment.autolink import Autolinker
 
 LINK = Autolinker(DEFAULT_POLICY)
@@ -163,3 +163,33 @@ def test_autolinked_hosts_survive_a_second_nh3_clean(text: str) -> None:
     sanitizer = Sanitizer()
     once = sanitizer.clean(text)
     assert sanitizer.clean(once) == once
+
+
+# --- where candidates may not be linked ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("engine", ["nh3", "bleach"])
+def test_urls_inside_attributes_and_links_stay_as_they_are(engine: str) -> None:
+    sanitizer = Sanitizer(engine=engine)
+    html = (
+        '<abbr title="x> http://in.example/ <b>">t</abbr> '
+        '<a href="https://a.example/">see https://b.example/</a> <q cite="www.c.example">q</q> '
+        "and https://d.example/"
+    )
+    out = sanitizer.clean(html)
+    assert out.links() == ["https://a.example/", "https://d.example/"]
+    assert verify(out) == []
+    assert sanitizer.clean(out) == out
+
+
+def test_a_comment_with_too_many_url_candidates_is_not_autolinked() -> None:
+    policy = DEFAULT_POLICY.replace(max_autolinks=3)
+    few = "http://a.example/ http://b.example/ http://c.example/"
+    many = few + " http://d.example/"
+    assert len(Sanitizer(policy).clean(few).links()) == 3
+    assert Sanitizer(policy).clean(many) == many  # left as text, never half linked
+    # a second clean sees the links it made as candidates too, and changes nothing
+    once = Sanitizer(policy).clean(few)
+    assert Sanitizer(policy).clean(once) == once
+    with pytest.raises(ValueError, match="max_autolinks"):
+        DEFAULT_POLICY.replace(max_autolinks=-1)

@@ -173,6 +173,9 @@ class BleachEngine:
             # bleach only restores entities in values it wrote in double quotes; a value holding
             # '"' went out single-quoted with '&' escaped again on every clean. Always use '"'.
             cleaner.serializer.use_best_quote_char = False
+            # '<' escaped in attribute values too (nh3 does it), so in either engine's output
+            # every '<' starts a tag: the autolinker and SanitizedHTML rely on that.
+            cleaner.serializer.escape_lt_in_attrs = True
         result: str = cleaner.clean(text)
         return result
 

@@ -57,6 +57,7 @@ class Policy:
     url_attributes: frozenset[str] = frozenset({"href", "cite"})
     link_rel: str | None = "nofollow ugc"
     autolink: bool = True
+    max_autolinks: int = 100
     on_disallowed: OnDisallowed = "strip"
     drop_content: frozenset[str] = frozenset({"script", "style"})
     max_length: int | None = 1_048_576
@@ -82,6 +83,8 @@ class Policy:
             raise ValueError("set link_rel=None to let comments choose their own rel on <a>")
         if self.on_disallowed not in ("strip", "escape"):
             raise ValueError(f"on_disallowed must be 'strip' or 'escape': {self.on_disallowed!r}")
+        if not isinstance(self.max_autolinks, int) or self.max_autolinks < 0:
+            raise ValueError("max_autolinks must be an int >= 0")
         for limit in ("max_length", "max_depth"):
             value = getattr(self, limit)
             if value is not None and (not isinstance(value, int) or value < 0):
@@ -94,12 +97,23 @@ class Policy:
                 raise ValueError(f"not a URL scheme: {scheme!r}")
 
     def __hash__(self) -> int:
-        return hash(
-            tuple(
-                tuple(sorted(value.items())) if isinstance(value, Mapping) else value
-                for value in (getattr(self, f.name) for f in dataclasses.fields(self))
+        # Computed once: sanitize() looks its cached Sanitizer up by policy on every call.
+        cached: int | None = self.__dict__.get("_hash")
+        if cached is None:
+            cached = hash(
+                tuple(
+                    tuple(sorted(value.items())) if isinstance(value, Mapping) else value
+                    for value in (getattr(self, f.name) for f in dataclasses.fields(self))
+                )
             )
-        )
+            object.__setattr__(self, "_hash", cached)
+        return cached
+
+    def __reduce__(self) -> tuple[type[Policy], tuple[Any, ...]]:
+        # rebuilt through __init__: the mapping proxy does not pickle, and str hashes (the cached
+        # _hash) differ between processes
+        values = (getattr(self, f.name) for f in dataclasses.fields(self))
+        return type(self), tuple(dict(v) if isinstance(v, Mapping) else v for v in values)
 
     def replace(self, **changes: Any) -> Policy:
         """Return a new policy with ``changes`` applied (this one is never modified)."""

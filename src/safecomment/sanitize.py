@@ -7,36 +7,32 @@ nothing markup-significant) -> autolinking -> optional verification.
 from __future__ import annotations
 
 import functools
-import html as html_module
 import re
 from typing import Final
 
 from .autolink import Autolinker
 from .engines import Engine, compile_engine
+from .hygiene import TextHygiene
 from .markup import SanitizedHTML
 from .policy import DEFAULT_POLICY, Policy
 from .verify import Violation, verify
 
 __all__ = ["InputTooLongError", "SanitizedHTML", "Sanitizer", "UnsafeOutputError", "sanitize"]
 
-_C0 = [c for c in range(0x20) if c not in (0x09, 0x0A, 0x0D)]
-_CR = 0x0D
-_C1_AND_DEL = [0x7F, *range(0x80, 0xA0)]
-_BIDI = [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]
-_SURROGATES = range(0xD800, 0xE000)
-
-# Text the engines would change: anything that starts markup or an entity, a carriage return,
-# or a control character (the parsers drop or replace those).
-_MARKUP: Final = re.compile(r"[<&\r\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-# The same set for ASCII text, checked with bytes.translate: ~7x faster than a regex scan, which
-# matters because html5ever itself gets through plain text at about half a nanosecond a character.
-_ASCII_MARKUP: Final = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0D, 0x20), 0x7F]) + b"<&"
+# For text that is not ASCII: anything an engine or hygiene would change. Markup and entities,
+# CR, controls, bidi controls, surrogates; without any of them the text needs no parse.
+_SPECIAL: Final = re.compile(
+    "[<&\r\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+# What an engine changes in text after hygiene (controls stay only when the policy keeps them).
+_MARKUP: Final = re.compile(r"[<&\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# The same for ASCII text, checked with bytes.translate (~1 ns a character; a regex scan costs
+# ~5, more than html5ever's whole parse of plain text).
+_ASCII_CONTROLS: Final = bytes([*range(0x09), *range(0x0B, 0x20), 0x7F])
 _TAG_START: Final = re.compile(r"<(/?)([A-Za-z][^\s/>]*)")
 _VOID: Final = frozenset(
     "area base br col embed hr img input keygen link meta param source track wbr".split()
 )
-# A numeric character reference, as the HTML tokenizer reads one (the ';' is optional).
-_NUMERIC_REFERENCE: Final = re.compile(r"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));?")
 
 
 class InputTooLongError(ValueError):
@@ -75,28 +71,14 @@ class UnsafeOutputError(ValueError):
         self.violations = violations
 
 
-def _hygiene(policy: Policy) -> tuple[re.Pattern[str], dict[int, int | None]]:
-    """The characters to fix before parsing, as a search pattern and a ``str.translate`` table."""
-    table: dict[int, int | None] = dict.fromkeys(_SURROGATES, 0xFFFD)
-    if policy.strip_controls:
-        table.update(dict.fromkeys([*_C0, *_C1_AND_DEL]))
-    if policy.strip_bidi:
-        table.update(dict.fromkeys(_BIDI))
-    table[_CR] = 0x0A  # HTML parsing turns CR and CRLF into LF anyway: do it on both paths
-    ranges: list[list[int]] = []
-    for code in sorted(table):
-        if ranges and ranges[-1][1] == code - 1:
-            ranges[-1][1] = code
-        else:
-            ranges.append([code, code])
-    char_class = "".join(f"\\u{lo:04x}-\\u{hi:04x}" for lo, hi in ranges)
-    return re.compile(f"[{char_class}]"), table
-
-
-def _lacks(ascii_text: str, chars: bytes) -> bool:
-    """True when ASCII ``ascii_text`` holds none of ``chars`` (a C-speed bytes.translate)."""
-    data = ascii_text.encode("ascii")
-    return len(data.translate(None, chars)) == len(data)
+def _is_plain(text: str) -> bool:
+    """True when ``text`` holds nothing an engine or hygiene would change."""
+    if text.isascii():
+        if "<" in text or "&" in text:  # memchr first: markup usually shows early
+            return False
+        data = text.encode("ascii")
+        return len(data.translate(None, _ASCII_CONTROLS)) == len(data)
+    return _SPECIAL.search(text) is None
 
 
 class Sanitizer:
@@ -123,45 +105,12 @@ class Sanitizer:
         self.verify = verify
         self.fast_path = fast_path
         self._engine: Engine = compile_engine(self.policy, engine)
-        self._hygiene_pattern, self._hygiene_table = _hygiene(self.policy)
-        self._ascii_hygiene = bytes(c for c in self._hygiene_table if c < 0x80)
+        self._hygiene = TextHygiene(self.policy)
         self._autolink = Autolinker(self.policy) if self.policy.autolink else None
 
     def __repr__(self) -> str:
         policy = "DEFAULT_POLICY" if self.policy == DEFAULT_POLICY else repr(self.policy)
         return f"Sanitizer(engine={self.engine!r}, verify={self.verify}, policy={policy})"
-
-    def _hygiene(self, text: str) -> str:
-        if text.isascii():
-            if _lacks(text, self._ascii_hygiene):
-                return text
-        elif self._hygiene_pattern.search(text) is None:
-            return text
-        if "\r\n" in text:
-            text = text.replace("\r\n", "\n")
-        return text.translate(self._hygiene_table)
-
-    def _reference_hygiene(self, out: str) -> str:
-        # A numeric reference can spell what hygiene removed (&#x202e;, &#1;, &#13;): nh3 decodes
-        # it into the character, bleach keeps the reference for the browser to decode.
-        if self._hygiene_pattern.search(out) is not None:
-            out = out.replace("\r\n", "\n").translate(self._hygiene_table)
-        if "&#" in out:
-            out = _NUMERIC_REFERENCE.sub(self._fix_reference, out)
-        return out
-
-    def _fix_reference(self, reference: re.Match[str]) -> str:
-        hexadecimal, decimal = reference.groups()
-        digits = hexadecimal or decimal
-        code = int(digits, 16 if hexadecimal else 10) if len(digits) <= 8 else 0x110000
-        if 0x80 <= code <= 0x9F:  # HTML reads these as Windows-1252 (&#150; is an en dash)
-            code = ord(html_module.unescape(f"&#{code};") or "\ufffd")
-        elif code == 0 or code > 0x10FFFF:
-            code = 0xFFFD
-        if code not in self._hygiene_table:
-            return reference.group()
-        replacement = self._hygiene_table[code]
-        return "" if replacement is None else chr(replacement)
 
     def clean(self, html: str) -> SanitizedHTML:
         """Sanitise untrusted ``html`` into markup that is safe in an HTML body."""
@@ -170,8 +119,8 @@ class Sanitizer:
         max_length = self.policy.max_length
         if max_length is not None and len(html) > max_length:
             raise InputTooLongError(len(html), max_length)
-        if self.fast_path and html.isascii() and _lacks(html, _ASCII_MARKUP):
-            out = html.replace(">", "&gt;")  # both engines' serialisation of such text
+        if self.fast_path and _is_plain(html):
+            out = self._engine.escape_text(html)
         else:
             html = self._hygiene(html)
             if self.fast_path and _MARKUP.search(html) is None:
@@ -186,9 +135,9 @@ class Sanitizer:
                     raise InputTooLongError(depth, max_depth, "max_depth")
                 out = self._engine.clean(html)
                 if "&#" in html:
-                    out = self._reference_hygiene(out)
-            if out.startswith("\ufeff"):  # html5ever drops one leading BOM, html5lib none:
-                out = out.lstrip("\ufeff")  # drop them all, so paths and engines agree
+                    out = self._hygiene.references(out)
+        if out.startswith("\ufeff"):  # html5ever drops one leading BOM, html5lib none:
+            out = out.lstrip("\ufeff")  # drop them all, so paths and engines agree
         if self._autolink is not None:
             out = self._autolink(out)
         if self.verify:
