@@ -1,0 +1,216 @@
+"""What the spam model sees of a comment: plain text, its n-grams, and structure numbers.
+
+Every function here is a plain module-level function (no lambdas), so a fitted scikit-learn
+pipeline that uses them pickles by reference and loads in any process. The scorer in
+:mod:`safecomment.spam.model` calls the very same functions, which is why its scores equal the
+pipeline's. Nothing here reads dates, ids or author names: only the comment's text, its links and
+whether the author gave a URL.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import string
+from collections.abc import Iterable, Sequence
+from typing import Final, NamedTuple, Protocol
+from urllib.parse import urlsplit
+
+import numpy as np
+import numpy.typing as npt
+
+from ..policy import DEFAULT_POLICY
+from ..sanitize import Sanitizer
+
+__all__ = [
+    "CHAR_NGRAMS",
+    "MAX_CHARS",
+    "SHORTENERS",
+    "STRUCTURE_FEATURES",
+    "CommentLike",
+    "Prepared",
+    "char_ngrams",
+    "prepare",
+    "prepare_all",
+    "structure",
+    "structure_matrix",
+    "word_char_ngrams",
+    "word_ngrams",
+]
+
+MAX_CHARS: Final = 20_000
+"""Only the first ``MAX_CHARS`` characters of a comment are scored (a 1 MB post gets a score
+from its start, in bounded time)."""
+
+CHAR_NGRAMS: Final = (2, 5)
+"""Character n-gram lengths, taken inside each word padded with one space on either side."""
+
+SHORTENERS: Final = frozenset({
+    "adf.ly", "bit.do", "bit.ly", "buff.ly", "cutt.ly", "goo.gl", "is.gd", "lnkd.in", "ow.ly",
+    "rb.gy", "rebrand.ly", "shorturl.at", "t.co", "t.ly", "tiny.cc", "tinyurl.com", "v.gd",
+    "x.co",
+})
+"""Hosts of URL shorteners, which hide where a link goes."""
+
+STRUCTURE_FEATURES: Final = (
+    "links", "domains", "link_text_ratio", "shortener", "author_url", "uppercase_ratio",
+    "digit_ratio", "repeated_chars", "phone_numbers", "emails", "length", "calls_to_action",
+    "self_promotion",
+)
+"""Names of the columns :func:`structure` returns, in order."""
+
+# Tags that end a line or a block: a space goes before them so "a<br>b" reads as two words.
+_BREAK: Final = re.compile(
+    r"<(?=/?(?:br|p|div|li|tr|td|th|h[1-6]|blockquote|pre|hr)\b)", re.IGNORECASE
+)
+_TOKEN: Final = re.compile(r"\b\w\w+\b")
+_REPEAT: Final = re.compile(r"(.)\1\1", re.DOTALL)
+_PHONE: Final = re.compile(r"(?<![\w+])\+?\d[\d ().-]{5,}\d(?!\w)")
+_EMAIL: Final = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# Asking readers to act (like/share/subscribe/visit/check out/click...), the heart of comment
+# spam; this and the next pattern run on lower-cased text.
+_CALL_TO_ACTION: Final = re.compile(
+    r"\b(?:(?:please|pls|plz|pleas|plese)\s+(?:\w+\s+)?(?:like|share|sub|subscribe|check|visit|"
+    r"watch|follow|add|click|help|support|vote|listen|comment)|like this comment|"
+    r"thumbs? up if|like if|subscribe|check (?:out|it out|my|this)|visit|click|follow me|"
+    r"add me|sign up|join)\b",
+)
+# The author's own things: "my channel", "our new video", "my website"...
+_SELF_PROMOTION: Final = re.compile(
+    r"\b(?:my|our)\s+(?:\w+\s+)?(?:channel|video|videos|vids?|page|music|songs?|tracks?|blog|"
+    r"website|site|playlist|album|mixtape|cover|account|app|shop|store|business|band|"
+    r"profile|group)\b"
+)
+_ASCII_UPPER: Final = string.ascii_uppercase.encode()
+_ASCII_LETTERS: Final = string.ascii_letters.encode()
+_ASCII_DIGITS: Final = string.digits.encode()
+_SANITIZER: Final = Sanitizer(DEFAULT_POLICY.replace(max_length=None))
+
+
+class CommentLike(Protocol):
+    """Anything with a comment's ``content`` (HTML) and ``author_url``, such as a Comment."""
+
+    @property
+    def content(self) -> str: ...  # noqa: D102
+
+    @property
+    def author_url(self) -> str | None: ...  # noqa: D102
+
+
+class Prepared(NamedTuple):
+    """A comment reduced to what the features read: plain text, link targets, author URL given."""
+
+    text: str
+    links: tuple[str, ...]
+    author_url: bool
+
+
+def prepare(item: str | CommentLike) -> Prepared:
+    """Sanitise a comment (a ``str`` of HTML, or an object with ``content``/``author_url``).
+
+    U+FEFF is removed, the first :data:`MAX_CHARS` characters are sanitised with the default
+    policy (so bare URLs are autolinked), and the text is the sanitised HTML's ``striptags()``.
+    """
+    raw: object
+    author_url: object = None
+    if isinstance(item, str):
+        raw = item
+    else:
+        raw = getattr(item, "content", None)
+        author_url = getattr(item, "author_url", None)
+        if not isinstance(raw, str):
+            raise TypeError(
+                f"expected a str or an object with a str .content, got {type(item).__name__}"
+            )
+    content = raw[:MAX_CHARS].replace("\ufeff", "")
+    if "<" in content:
+        content = _BREAK.sub(" <", content)
+    clean = _SANITIZER.clean(content)
+    has_url = isinstance(author_url, str) and bool(author_url.strip())
+    return Prepared(clean.striptags(), tuple(clean.links()), has_url)
+
+
+def prepare_all(items: Iterable[str | CommentLike]) -> list[Prepared]:
+    """:func:`prepare` each item (the first step of the scikit-learn pipeline)."""
+    return [prepare(item) for item in items]
+
+
+def word_ngrams(doc: Prepared) -> list[str]:
+    """Lower-cased words of two or more letters or digits, and each pair of adjacent words."""
+    words = _TOKEN.findall(doc.text.lower())
+    return words + list(map(" ".join, zip(words, words[1:], strict=False)))
+
+
+def char_ngrams(doc: Prepared) -> list[str]:
+    """Lower-cased character n-grams (:data:`CHAR_NGRAMS`) of each space-padded word."""
+    grams: list[str] = []
+    for word in doc.text.lower().split():
+        grams += word_char_ngrams(word)
+    return grams
+
+
+def word_char_ngrams(word: str) -> list[str]:
+    """The character n-grams (:data:`CHAR_NGRAMS`) of one word padded with a space each side."""
+    low, high = CHAR_NGRAMS
+    padded = f" {word} "
+    size = len(padded)
+    grams: list[str] = []
+    for n in range(low, min(high, size) + 1):
+        grams += map(padded.__getitem__, map(slice, range(size - n + 1), range(n, size + 1)))
+    return grams
+
+
+def _host(url: str) -> str:
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:  # a malformed authority such as an unclosed IPv6 bracket
+        return ""
+    return host.removeprefix("www.")
+
+
+def structure(doc: Prepared) -> list[float]:
+    """The :data:`STRUCTURE_FEATURES` of one comment: what n-grams cannot count.
+
+    Counts are ``log1p``-scaled and ratios lie in 0..1, so one huge comment cannot dominate.
+    """
+    text = doc.text
+    size = len(text)
+    letters, upper, digits = _character_counts(text)
+    hosts = {_host(url) for url in doc.links}
+    lower = text.lower()
+    return [
+        math.log1p(len(doc.links)),
+        math.log1p(len(hosts - {""})),
+        min(1.0, sum(map(len, doc.links)) / (size + 1)),
+        float(not hosts.isdisjoint(SHORTENERS)),
+        float(doc.author_url),
+        upper / letters if letters else 0.0,
+        digits / size if size else 0.0,
+        math.log1p(len(_REPEAT.findall(text))),
+        math.log1p(len(_PHONE.findall(text)) if digits >= 7 else 0),
+        math.log1p(len(_EMAIL.findall(text)) if "@" in text else 0),
+        math.log1p(size),
+        math.log1p(len(_CALL_TO_ACTION.findall(lower))),
+        math.log1p(len(_SELF_PROMOTION.findall(lower))),
+    ]
+
+
+def _character_counts(text: str) -> tuple[int, int, int]:
+    """Letters, upper-case letters and digits in ``text`` (C-speed for ASCII text)."""
+    if text.isascii():
+        data = text.encode("ascii")
+        size = len(data)
+        return (
+            size - len(data.translate(None, _ASCII_LETTERS)),
+            size - len(data.translate(None, _ASCII_UPPER)),
+            size - len(data.translate(None, _ASCII_DIGITS)),
+        )
+    return sum(map(str.isalpha, text)), sum(map(str.isupper, text)), sum(map(str.isdigit, text))
+
+
+def structure_matrix(docs: Sequence[Prepared]) -> npt.NDArray[np.float64]:
+    """:func:`structure` for each document, as a ``(len(docs), features)`` float array."""
+    matrix = np.zeros((len(docs), len(STRUCTURE_FEATURES)))
+    for row, doc in enumerate(docs):
+        matrix[row] = structure(doc)
+    return matrix
