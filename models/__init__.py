@@ -1,0 +1,1 @@
+"""Bundled model files: this directory installs as package ``safecomment.models``."""
