@@ -163,6 +163,8 @@ def test_an_unreadable_export_exits_2_naming_file_and_line(tmp_path: Path) -> No
     assert list(out_dir.iterdir()) == []
     missing = run("moderate", tmp_path / "nope.xml")
     assert missing.exit_code == 2 and "nope.xml" in missing.stderr
+    unwritable = run("moderate", export(tmp_path / "in.jsonl", 2), "-o", tmp_path / "no" / "r.csv")
+    assert unwritable.exit_code == 2 and "No such file or directory" in unwritable.stderr
 
 
 def test_rules_file_applies_and_a_bad_one_exits_2(tmp_path: Path) -> None:

@@ -261,6 +261,8 @@ def moderate(
         _fail(str(error))
     except (TypeError, ValueError) as error:  # reader options the format does not take
         _fail(f"{export}: {error}")
+    except OSError as error:  # the report cannot be written (no such directory, disk full)
+        _fail(str(error))
     except KeyboardInterrupt:
         kept = f"; {output} not written" if output is not None else ""
         click.echo(f"safecomment: interrupted{kept}", err=True)

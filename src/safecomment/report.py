@@ -106,7 +106,7 @@ def _spreadsheet_safe(value: str) -> str:
 class _Writer:
     """One output format: ``begin``, ``row`` per record, ``end``."""
 
-    def __init__(self, stream: TextIO) -> None:
+    def __init__(self, stream: IO[str]) -> None:
         self.stream = stream
 
     def begin(self) -> None:
@@ -226,11 +226,11 @@ class Report:
     """
 
     def __init__(
-        self, stream: TextIO | IO[str], format: str = "text", *, email: EmailView = masked_email
+        self, stream: IO[str], format: str = "text", *, email: EmailView = masked_email
     ) -> None:
         if format not in _WRITERS:
             raise ValueError(f"unknown report format {format!r}; choose from {', '.join(FORMATS)}")
-        self._writer = _WRITERS[format](stream)  # type: ignore[arg-type]
+        self._writer = _WRITERS[format](stream)
         self._email = email
 
     def __enter__(self) -> Report:
