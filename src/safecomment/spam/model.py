@@ -48,7 +48,7 @@ __all__ = [
 BUNDLED_FILE: Final = "spam-default.joblib"
 """The bundled model's file name in package ``safecomment.models``."""
 
-BUNDLED_SHA256: Final = "414598c7b974799863fde0b877b43199ee81aed5986f2b5c07cba1b17614f3c3"
+BUNDLED_SHA256: Final = "fc7363af83c29a03ddd89788d448e18d4cc716a7c8186cfbbc404d890950a5b9"
 """SHA-256 of the bundled model file; ``python -m safecomment.spam.train --bundled`` prints it."""
 
 FORMAT: Final = "safecomment-spam-model/1"

@@ -40,6 +40,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import LeaveOneGroupOut, StratifiedKFold, cross_val_predict
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
+from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]  # sklearn needs it
 
 from .. import __version__
 from ..record import Comment, RecordError
@@ -164,12 +165,15 @@ def train(
         features = pipeline.named_steps["features"].fit_transform(docs, truth)
     except ValueError as error:  # every text empty, or no n-gram in min_df texts
         raise TrainingError(f"no usable text features: {error}") from None
-    calibrated = pipeline.named_steps["classify"].fit(features, truth)
-    fitted = calibrated.calibrated_classifiers_[0]
-    out_of_fold = fitted.calibrators[0].predict(
-        cross_val_predict(_classifier(options), features, truth, cv=splits,
-                          method="decision_function")
-    )
+    # One BLAS thread: L-BFGS only does small vector operations, which threads slow down (up to
+    # 15x on a busy 2-core machine), and a fixed thread count keeps the bytes reproducible.
+    with threadpool_limits(limits=1, user_api="blas"):
+        calibrated = pipeline.named_steps["classify"].fit(features, truth)
+        fitted = calibrated.calibrated_classifiers_[0]
+        out_of_fold = fitted.calibrators[0].predict(
+            cross_val_predict(_classifier(options), features, truth, cv=splits,
+                              method="decision_function")
+        )
     thresholds = choose_thresholds(truth, out_of_fold, options.max_ham_blocked)
     info = {
         "format": FORMAT,
