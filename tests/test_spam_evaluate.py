@@ -1,0 +1,86 @@
+"""Leave-one-source-out evaluation and the metrics it reports, on tiny seeded sources."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from fixtures.spam import labelled_comments
+from safecomment.record import Comment
+from safecomment.spam.evaluate import EvaluationReport, leave_one_source_out
+from safecomment.spam.metrics import METRICS, classification_metrics
+
+SOURCES = ("site-a", "site-b", "site-c", "site-d")
+
+
+@pytest.fixture(scope="module")
+def report() -> EvaluationReport:
+    comments = labelled_comments(per_class=12, sources=SOURCES)
+    comments.append(Comment("u", "unjudged comments are ignored", source="site-a"))
+    return leave_one_source_out(comments, mean_of=SOURCES[:3], mean_label="mean a-c")
+
+
+def test_each_source_is_held_out_once_and_scored_by_a_model_that_never_saw_it(
+    report: EvaluationReport,
+) -> None:
+    assert [f.source for f in report.folds] == list(SOURCES)
+    for fold in report.folds:
+        assert fold.metrics["n"] == 24 and fold.metrics["spam"] == 12
+        assert fold.labels.sum() == 12 and fold.scores.shape == (24,)
+        assert fold.metrics["roc_auc"] == pytest.approx(1.0)  # seeded phrases separate cleanly
+        assert 0.0 <= fold.thresholds.hold <= fold.thresholds.spam <= 1.0
+
+
+def test_the_mean_covers_only_the_chosen_sources(report: EvaluationReport) -> None:
+    chosen = report.folds[:3]
+    for name in METRICS:
+        values = [f.metrics[name] for f in chosen]
+        if None not in values:
+            assert report.mean()[name] == pytest.approx(sum(values) / 3)
+
+
+def test_json_and_table_carry_every_fold_and_the_mean(report: EvaluationReport) -> None:
+    document = json.loads(report.to_json())
+    assert [f["source"] for f in document["folds"]] == list(SOURCES)
+    assert document["mean"]["of"] == list(SOURCES[:3])
+    assert set(METRICS) <= set(document["folds"][0]) and set(METRICS) <= set(document["mean"])
+    lines = report.to_table().splitlines()
+    assert len(lines) == 1 + len(SOURCES) + 1
+    assert lines[0].split()[:3] == ["held", "out", "n"] and "mcc" in lines[0]
+    assert lines[-1].startswith("mean a-c")
+
+
+def test_plot_writes_a_png(report: EvaluationReport, tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    path = report.plot(tmp_path / "curves.png")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_one_source_cannot_be_left_out() -> None:
+    with pytest.raises(ValueError, match="two or more sources"):
+        leave_one_source_out(labelled_comments(sources=("alone",)))
+    with pytest.raises(ValueError, match="no labelled comments from source 'nowhere'"):
+        leave_one_source_out(labelled_comments(per_class=6), held_out=["nowhere"])
+
+
+def test_metrics_on_a_worked_example() -> None:
+    # flagged at hold 0.5: the two spam (0.9, 0.6) and one ham (0.95); blocked at 0.9: 0.9, 0.95
+    metrics = classification_metrics([1, 1, 0, 0], [0.9, 0.6, 0.4, 0.95], hold=0.5, spam=0.9)
+    assert metrics["n"] == 4 and metrics["spam"] == 2
+    assert metrics["accuracy"] == 0.75
+    assert metrics["precision"] == pytest.approx(2 / 3) and metrics["recall"] == 1.0
+    assert metrics["f1"] == pytest.approx(0.8)
+    assert metrics["mcc"] == pytest.approx(1 / 3 ** 0.5)  # (2*1 - 1*0) / sqrt(3*2*1*2)
+    assert metrics["roc_auc"] == 0.5  # of 4 spam-ham pairs, 2 rank the spam higher
+    assert metrics["ham_blocked"] == 0.5 and metrics["ham_held"] == 0.0
+    assert metrics["spam_blocked"] == 0.5 and metrics["spam_passed"] == 0.0
+
+
+def test_metrics_with_one_class_have_no_auc_or_ham_shares() -> None:
+    metrics = classification_metrics([1, 1], [0.2, 0.8], hold=0.5, spam=0.9)
+    assert metrics["roc_auc"] is None and metrics["ham_blocked"] is None
+    assert metrics["spam_passed"] == 0.5
+    with pytest.raises(ValueError, match="same length"):
+        classification_metrics([1, 0], [0.5], hold=0.5, spam=0.9)

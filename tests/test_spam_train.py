@@ -1,0 +1,194 @@
+"""Training: tiny models on seeded comments, thresholds, site exports, data that cannot train."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from fixtures.spam import labelled_comments
+from safecomment import SpamModel, read_comments
+from safecomment.readers import ExportError
+from safecomment.record import Comment, RecordError
+from safecomment.spam.model import manifest_path
+from safecomment.spam.train import (
+    HOLD,
+    MIN_PER_CLASS,
+    TrainingError,
+    TrainingOptions,
+    choose_thresholds,
+    train,
+    train_from_comments,
+)
+
+
+@pytest.fixture(scope="module")
+def comments() -> list[Comment]:
+    return labelled_comments()
+
+
+@pytest.fixture(scope="module")
+def model(comments: list[Comment]) -> SpamModel:
+    return train_from_comments(comments)
+
+
+def test_a_tiny_model_tells_new_spam_from_new_ham(model: SpamModel) -> None:
+    unseen = labelled_comments(per_class=10, sources=("new",), seed=99)
+    scores = model.score_batch(unseen)
+    spam = np.array([c.status == "spam" for c in unseen])
+    assert scores[spam].min() > scores[~spam].max()
+    hold, blocked = model.thresholds
+    assert 0.0 <= hold <= blocked <= 1.0
+
+
+def test_the_manifest_records_data_versions_metrics_and_validation(model: SpamModel) -> None:
+    manifest = model.manifest
+    assert manifest["training"]["spam"] == manifest["training"]["ham"] == 60
+    assert manifest["training"]["validation"] == "leave one source out (3 sources)"
+    assert set(manifest["training"]["sources"]) == {"site-a", "site-b", "site-c"}
+    assert len(manifest["training"]["data"]["labelled_texts"]) == 64
+    assert {"safecomment", "scikit-learn", "numpy"} <= set(manifest["versions"])
+    assert manifest["metrics"]["validation"]["n"] == 120
+
+
+def test_save_writes_the_file_and_a_manifest_that_verifies_it(
+    model: SpamModel, tmp_path: Path
+) -> None:
+    path = tmp_path / "site.joblib"
+    digest = model.save(path)
+    manifest = json.loads(manifest_path(path).read_text())
+    assert manifest["sha256"] == digest and manifest["bytes"] == path.stat().st_size
+    assert manifest["thresholds"] == model.thresholds._asdict()
+    loaded = SpamModel.load(path)
+    texts = [c.content for c in labelled_comments(per_class=3, sources=("x",), seed=5)]
+    assert loaded.score_batch(texts).tolist() == model.score_batch(texts).tolist()
+    assert np.allclose(loaded.pipeline.predict_proba(texts)[:, 1], loaded.score_batch(texts),
+                       rtol=0, atol=1e-9)
+    assert not list(tmp_path.glob(".*.tmp"))  # no temporary files left behind
+
+
+def test_training_is_reproducible_byte_for_byte(comments: list[Comment], tmp_path: Path) -> None:
+    first = train_from_comments(comments).save(tmp_path / "a.joblib")
+    second = train_from_comments(comments).save(tmp_path / "b.joblib")
+    assert first == second
+
+
+def test_spam_model_train_takes_texts_labels_and_options() -> None:
+    few = labelled_comments(per_class=8, sources=("only",), seed=3)
+    model = SpamModel.train([c.content for c in few], [c.status == "spam" for c in few],
+                            c=5.0, min_df=1)
+    assert model.manifest["training"]["options"]["c"] == 5.0
+    assert model.manifest["training"]["validation"] == "5-fold stratified"
+    with pytest.raises(TypeError):
+        SpamModel.train(["a"], [1], learning_rate=1)
+
+
+def test_one_class_is_refused_clearly() -> None:
+    spam_only = [c for c in labelled_comments() if c.status == "spam"]
+    with pytest.raises(TrainingError, match=r"at least 5 spam and 5 ham.*got 60 spam and 0 ham"):
+        train_from_comments(spam_only)
+
+
+def test_too_few_examples_are_refused() -> None:
+    few = labelled_comments(per_class=MIN_PER_CLASS - 1, sources=("s",))
+    with pytest.raises(TrainingError, match="at least"):
+        train_from_comments(few)
+
+
+@pytest.mark.parametrize(
+    ("texts", "labels", "message"),
+    [
+        (["a", "b"], [1], "2 texts but 1 labels"),
+        (["a", "b"], [1, 2], "labels must be"),
+        (["a", "b"], ["spam", "ham"], "labels must be"),
+        (["a", "b"], [1.0, 0.0], "labels must be"),
+    ],
+)
+def test_malformed_labels_are_refused(texts: list[str], labels: list[object], message: str) -> None:
+    with pytest.raises(TrainingError, match=message):
+        train(texts, labels)  # type: ignore[arg-type]
+
+
+def test_texts_without_any_words_are_refused() -> None:
+    with pytest.raises(TrainingError, match="no usable text features"):
+        train(["", "  ", "<p></p>"] * 10, [1, 0, 1] * 10)
+
+
+def test_unjudged_comments_and_reader_errors_are_left_out(comments: list[Comment]) -> None:
+    noise: list[Comment | RecordError] = [
+        Comment("p", "pending, unjudged: not ham", status="pending"),
+        Comment("t", "trashed", status="trash"),
+        RecordError("x.csv", "line 3", "not a comment"),
+    ]
+    model = train_from_comments([*comments, *noise])
+    assert model.manifest["training"]["examples"] == len(comments)
+    assert train_from_comments(comments, ham_statuses=("approved", "pending")).manifest[
+        "training"]["examples"] == len(comments)
+    with pytest.raises(ValueError, match="ham status"):
+        train_from_comments(comments, ham_statuses=("spam",))
+
+
+def test_an_export_without_labels_says_what_is_missing() -> None:
+    unjudged = [Comment(str(i), "text", status="pending") for i in range(20)]
+    with pytest.raises(TrainingError, match="20 pending.*status or label column"):
+        train_from_comments([*unjudged, RecordError("f", "line 2", "bad")])
+
+
+def test_training_from_a_youtube_style_csv(tmp_path: Path) -> None:
+    rows = ["COMMENT_ID,AUTHOR,DATE,CONTENT,CLASS"]
+    for i, c in enumerate(labelled_comments(per_class=10, sources=("csv",))):
+        rows.append(f'{i},someone,,"{c.content}",{int(c.status == "spam")}')
+    path = tmp_path / "labelled.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    model = train_from_comments(read_comments(path))
+    assert model.manifest["training"]["examples"] == 20
+    assert model.score("check out my channel, subscribe") > model.score("I love this song")
+
+
+def test_a_csv_missing_its_label_column_is_a_training_error(tmp_path: Path) -> None:
+    path = tmp_path / "unlabelled.csv"
+    path.write_text("content,author_name\n" + "hello,x\n" * 12, encoding="utf-8")
+    with pytest.raises(TrainingError, match="12 pending"):
+        train_from_comments(read_comments(path))
+
+
+def test_a_csv_with_non_utf8_bytes_stops_with_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.csv"
+    path.write_bytes(b"content,status\nfine,approved\ncaf\xe9,spam\n")
+    with pytest.raises(ExportError, match="line 3.*not UTF-8"):
+        train_from_comments(read_comments(path))
+
+
+def test_options_are_validated() -> None:
+    for bad in ({"c": 0}, {"min_df": 0}, {"max_ham_blocked": 1.0}, {"folds": 1}):
+        with pytest.raises(ValueError):
+            TrainingOptions(**bad)  # type: ignore[arg-type]
+
+
+def test_thresholds_on_a_worked_example() -> None:
+    labels = [0] * 200 + [1] * 10
+    scores = [i / 200 for i in range(200)] + [0.999] * 10  # ham at 0.000 .. 0.995
+    hold, spam = choose_thresholds(labels, scores, 0.01)
+    assert hold == HOLD
+    assert 0.985 < spam <= 0.99  # 1% of 200 ham: 0.995 and 0.99 may be marked spam, 0.985 not
+    assert spam == round(spam, 4)
+
+
+@given(
+    st.lists(st.tuples(st.booleans(), st.floats(0, 1)), min_size=1, max_size=60),
+    st.sampled_from([0.0, 0.005, 0.01, 0.1, 0.5]),
+)
+def test_thresholds_never_block_more_ham_than_allowed(
+    examples: list[tuple[bool, float]], share: float
+) -> None:
+    labels = [label for label, _ in examples]
+    scores = [score for _, score in examples]
+    hold, spam = choose_thresholds(labels, scores, share)
+    assert 0.0 <= hold <= spam <= 1.0
+    ham = [s for s, label in zip(scores, labels, strict=True) if not label]
+    if ham and spam < 1.0:
+        assert sum(s >= spam for s in ham) <= share * len(ham) + 1e-9
