@@ -53,8 +53,8 @@ def test_links_include_autolinked_bare_urls_and_anchors() -> None:
 def test_comment_objects_bring_their_author_url() -> None:
     comment = Comment("1", "hello <i>there</i>", author_url="https://example.com/me")
     assert prepare(comment) == Prepared("hello there", (), True)
-    assert prepare(SimpleNamespace(content="hi", author_url="  ")).author_url is False
-    assert prepare(SimpleNamespace(content="hi")).author_url is False
+    assert prepare(SimpleNamespace(content="hi", author_url="  ")).has_author_url is False
+    assert prepare(SimpleNamespace(content="hi")).has_author_url is False
     assert feature(prepare(comment), "author_url") == 1.0
 
 

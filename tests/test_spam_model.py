@@ -195,3 +195,14 @@ def test_garbage_is_refused_as_not_a_model(tmp_path: Path) -> None:
 
 def test_repr_shows_hash_and_thresholds(bundled: SpamModel) -> None:
     assert repr(bundled).startswith(f"SpamModel(sha256={BUNDLED_SHA256[:12]}, hold=")
+
+
+def test_scores_stay_exact_when_the_word_cache_overflows(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("safecomment.spam.scorer._CACHED_WORDS", 3)
+    model = SpamModel.load()  # a fresh cache
+    texts = [f"word{i} check out channel{i} subscribe love song" for i in range(20)]
+    reference = model.pipeline.predict_proba(texts)[:, 1]
+    assert np.max(np.abs(model.score_batch(texts) - reference)) <= 1e-9
+    assert np.max(np.abs(model.score_batch(texts[::-1]) - reference[::-1])) <= 1e-9

@@ -91,10 +91,10 @@ class CommentLike(Protocol):
     """Anything with a comment's ``content`` (HTML) and ``author_url``, such as a Comment."""
 
     @property
-    def content(self) -> str: ...  # noqa: D102
+    def content(self) -> str: ...
 
     @property
-    def author_url(self) -> str | None: ...  # noqa: D102
+    def author_url(self) -> str | None: ...
 
 
 class Prepared(NamedTuple):
@@ -102,7 +102,7 @@ class Prepared(NamedTuple):
 
     text: str
     links: tuple[str, ...]
-    author_url: bool
+    has_author_url: bool
 
 
 def prepare(item: str | CommentLike) -> Prepared:
@@ -183,7 +183,7 @@ def structure(doc: Prepared) -> list[float]:
         math.log1p(len(hosts - {""})),
         min(1.0, sum(map(len, doc.links)) / (size + 1)),
         float(not hosts.isdisjoint(SHORTENERS)),
-        float(doc.author_url),
+        float(doc.has_author_url),
         upper / letters if letters else 0.0,
         digits / size if size else 0.0,
         math.log1p(len(_REPEAT.findall(text))),

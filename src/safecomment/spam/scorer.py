@@ -24,7 +24,7 @@ from .features import STRUCTURE_FEATURES, Prepared, structure_matrix, word_char_
 
 __all__ = ["LinearScorer", "encode_array"]
 
-_CACHED_WORDS: Final = 100_000  # words whose character n-gram columns are remembered
+_CACHED_WORDS: Final = 30_000  # words whose character n-gram columns are kept (~10 MB at most)
 _FLOAT: Final = np.dtype("<f8")  # how arrays are stored in a payload: little-endian float64
 
 
