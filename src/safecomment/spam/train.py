@@ -40,7 +40,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import LeaveOneGroupOut, StratifiedKFold, cross_val_predict
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
-from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]  # sklearn needs it
+from threadpoolctl import threadpool_limits
 
 from .. import __version__
 from ..record import Comment, RecordError
