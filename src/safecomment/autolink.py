@@ -18,6 +18,10 @@ from .urls import url_checker
 # "://" as a needle (~1.7 ns/B) costs about what html5ever needs for the whole text.
 _SCHEME_NEEDLES: Final = ("://", "mailto:", "MAILTO:", "Mailto:")
 _FEW_COLONS: Final = 32
+# A candidate that opens an attribute value (href="http://, cite="https://) or continues a URL
+# ("://www."): never a bare URL to link, and most candidates in link-rich comments. (Text holding
+# ="http://... literally stays unlinked too; the output is the same on every clean.)
+_QUOTED_URL: Final = ('="http:', '="https:', "://w", "://W")
 _LINKED_SCHEMAS: Final = frozenset({"http:", "https:", "mailto:"})
 _SPACE: Final = (" ", "\n", "\t", "\r", "\f")
 _NEXT_SPACE: Final = re.compile(r"[ \n\t\r\f]")
@@ -94,8 +98,8 @@ class Autolinker:
         last_lt = a_open = a_close = -1
         segment_start, segment_tag = 0, -1  # where the text after the tag at last_lt starts
         for pos in positions:
-            if pos < skip:
-                continue
+            if pos < skip or markup.endswith(_QUOTED_URL, 0, pos + 1):
+                continue  # the usual attribute value, skipped without placing it
             last_lt = max(last_lt, markup.rfind("<", scanned, pos))
             # (a needle cannot straddle `scanned`: a candidate's first character is at it)
             opened = max(markup.rfind("<a ", scanned, pos), markup.rfind("<a>", scanned, pos))

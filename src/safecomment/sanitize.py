@@ -129,7 +129,8 @@ class Sanitizer:
                 max_depth = self.policy.max_depth
                 if (
                     max_depth is not None
-                    and html.count("<") - html.count("</") > max_depth  # cheap: rarely true
+                    and len(html) > 3 * max_depth  # cheap gates first: a tag takes 3 characters
+                    and html.count("<") - html.count("</") > max_depth
                     and (depth := nesting_depth(html)) > max_depth
                 ):
                     raise InputTooLongError(depth, max_depth, "max_depth")
