@@ -9,7 +9,7 @@ import pytest
 from linkify_it import LinkifyIt
 
 from safecomment import DEFAULT_POLICY, Sanitizer, verify
-from safecomment.autolink import Autolinker
+from safecomment.autolink import Autolinker, candidates
 
 LINK = Autolinker(DEFAULT_POLICY)
 
@@ -193,3 +193,16 @@ def test_a_comment_with_too_many_url_candidates_is_not_autolinked() -> None:
     assert Sanitizer(policy).clean(once) == once
     with pytest.raises(ValueError, match="max_autolinks"):
         DEFAULT_POLICY.replace(max_autolinks=-1)
+
+
+def test_candidates_are_found_once_each_in_order_and_the_search_stops_at_the_limit() -> None:
+    text = "a:b " * 40 + "x mailto:q MAILTO:r http://s/ www.t WWW.u Www.v ://w"  # > 32 colons
+    expected = sorted(
+        {text.index(n) for n in ("mailto:", "MAILTO:", "www.", "WWW.", "Www.")}
+        | {i for i in range(len(text)) if text.startswith("://", i)}
+    )
+    assert candidates(text, 100) == expected
+    assert candidates("few: http://a/ mailto:b", 100) == [9, 15]
+    assert candidates(text, len(expected)) == expected
+    assert candidates(text, len(expected) - 1) is None
+    assert candidates("plain words", 100) == []

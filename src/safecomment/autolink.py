@@ -27,36 +27,40 @@ _SPACE: Final = (" ", "\n", "\t", "\r", "\f")
 _NEXT_SPACE: Final = re.compile(r"[ \n\t\r\f]")
 
 
-def _find_all(text: str, needle: str, found: list[int]) -> None:
+def _find_all(text: str, needle: str, found: set[int], limit: int) -> bool:
+    """Add where ``needle`` occurs to ``found``; False as soon as it holds over ``limit``."""
     at = text.find(needle)
     while at >= 0:
-        found.append(at)
+        found.add(at)
+        if len(found) > limit:
+            return False
         at = text.find(needle, at + len(needle))
+    return True
 
 
-def candidates(text: str) -> list[int]:
+def candidates(text: str, limit: int) -> list[int] | None:
     """Where a URL may anchor a window in ``text``, in order (positions in tags included):
-    ``://``, ``mailto:`` in any case, and ``www.`` in lower, upper or title case."""
-    found: list[int] = []
+    ``://``, ``mailto:`` in any case, and ``www.`` in lower, upper or title case. ``None`` when
+    there are more than ``limit``: the search stops there, so its cost is bounded too."""
+    found: set[int] = set()
     colon = text.find(":")  # memchr speed; most comments have a handful of colons or none
     for _ in range(_FEW_COLONS):
         if colon < 0:
             break
         if text.startswith("//", colon + 1):
-            found.append(colon)
+            found.add(colon)
         elif colon >= 6 and text[colon - 6 : colon].lower() == "mailto":
-            found.append(colon - 6)
+            found.add(colon - 6)
         colon = text.find(":", colon + 1)
     else:
         if colon >= 0:  # colon-dense text: let substring search skip ahead instead
-            rest: list[int] = []
             for needle in _SCHEME_NEEDLES:
-                _find_all(text, needle, rest)
-            found.extend(at for at in rest if at >= colon - 6 and at not in found)
+                if not _find_all(text, needle, found, limit):
+                    return None
     for needle in ("www.", "WWW.", "Www.") if "W" in text else ("www.",):
-        _find_all(text, needle, found)
-    found.sort()
-    return found
+        if not _find_all(text, needle, found, limit):
+            return None
+    return sorted(found) if len(found) <= limit else None
 
 
 class Autolinker:
@@ -88,8 +92,8 @@ class Autolinker:
         starts the tag it may be in, and ``<a `` / ``</a>`` mark links exactly. Each ``rfind``
         covers only the stretch since the previous candidate: the scan stays linear.
         """
-        positions = candidates(markup)
-        if not positions or len(positions) > self._limit:
+        positions = candidates(markup, self._limit)
+        if not positions:
             return markup
         pieces: list[str] = []
         done = 0  # markup[:done] is in pieces
