@@ -40,10 +40,15 @@ def _find_all(text: str, needle: str, found: set[int], limit: int) -> bool:
 
 def candidates(text: str, limit: int) -> list[int] | None:
     """Where a URL may anchor a window in ``text``, in order (positions in tags included):
-    ``://``, ``mailto:`` in any case, and ``www.`` in lower, upper or title case. ``None`` when
+    ``://``, ``mailto:`` in any case, and ``www.`` (in any case in ASCII text; else in lower,
+    upper or title case). ``None`` when
     there are more than ``limit``: the search stops there, so its cost is bounded too."""
-    found: set[int] = set()
+    # ASCII text lower-cases to the same positions: one search finds www. in any case
+    lower = text.lower() if text.isascii() else None
     colon = text.find(":")  # memchr speed; most comments have a handful of colons or none
+    if colon < 0 and ("www." not in lower if lower is not None else _no_www(text)):
+        return []
+    found: set[int] = set()
     for _ in range(_FEW_COLONS):
         if colon < 0:
             break
@@ -57,10 +62,18 @@ def candidates(text: str, limit: int) -> list[int] | None:
             for needle in _SCHEME_NEEDLES:
                 if not _find_all(text, needle, found, limit):
                     return None
-    for needle in ("www.", "WWW.", "Www.") if "W" in text else ("www.",):
-        if not _find_all(text, needle, found, limit):
+    if lower is not None:
+        if not _find_all(lower, "www.", found, limit):
             return None
+    else:
+        for needle in ("www.", "WWW.", "Www.") if "W" in text else ("www.",):
+            if not _find_all(text, needle, found, limit):
+                return None
     return sorted(found) if len(found) <= limit else None
+
+
+def _no_www(text: str) -> bool:
+    return "www." not in text and ("W" not in text or ("WWW." not in text and "Www." not in text))
 
 
 class Autolinker:

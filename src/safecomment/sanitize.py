@@ -29,6 +29,8 @@ _MARKUP: Final = re.compile(r"[<&\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # The same for ASCII text, checked with bytes.translate (~1 ns a character; a regex scan costs
 # ~5, more than html5ever's whole parse of plain text).
 _ASCII_CONTROLS: Final = bytes([*range(0x09), *range(0x0B, 0x20), 0x7F])
+_ASCII_CONTROL_CHARS: Final = tuple(map(chr, _ASCII_CONTROLS))
+_MEMCHR_FROM: Final = 4096  # characters; below it the 31 calls cost more than the scans save
 _TAG_START: Final = re.compile(r"<(/?)([A-Za-z][^\s/>]*)")
 _VOID: Final = frozenset(
     "area base br col embed hr img input keygen link meta param source track wbr".split()
@@ -76,6 +78,8 @@ def _is_plain(text: str) -> bool:
     if text.isascii():
         if "<" in text or "&" in text:  # memchr first: markup usually shows early
             return False
+        if len(text) > _MEMCHR_FROM:  # a memchr per control character beats one translate
+            return not any(control in text for control in _ASCII_CONTROL_CHARS)
         data = text.encode("ascii")
         return len(data.translate(None, _ASCII_CONTROLS)) == len(data)
     return _SPECIAL.search(text) is None
