@@ -59,8 +59,12 @@ def candidates(text: str, limit: int) -> list[int] | None:
         colon = text.find(":", colon + 1)
     else:
         if colon >= 0:  # colon-dense text: let substring search skip ahead instead
-            for needle in _SCHEME_NEEDLES:
-                if not _find_all(text, needle, found, limit):
+            searches = (
+                ((text, "://"), (lower, "mailto:")) if lower is not None
+                else ((text, needle) for needle in _SCHEME_NEEDLES)
+            )
+            for haystack, needle in searches:
+                if not _find_all(haystack, needle, found, limit):
                     return None
     if lower is not None:
         if not _find_all(lower, "www.", found, limit):
