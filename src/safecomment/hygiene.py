@@ -62,23 +62,37 @@ class TextHygiene:
             text = text.replace("\r\n", "\n").replace("\r", "\n")
         return text
 
+    def spells_removed(self, text: str) -> bool:
+        """True when a numeric character reference in ``text`` spells a character hygiene
+        removes or replaces (``&#x202e;``, ``&#1;``, ``&#13;``); then :meth:`references` is due."""
+        at = text.find("&#")
+        while at >= 0:
+            reference = _NUMERIC_REFERENCE.match(text, at)
+            if reference is not None and self._code(reference) in self._replacements:
+                return True
+            at = text.find("&#", at + 2)
+        return False
+
     def references(self, out: str) -> str:
         """Apply hygiene to an engine's output, numeric character references included.
 
-        A reference can spell what hygiene removed (``&#x202e;``, ``&#1;``, ``&#13;``): nh3
-        decodes it into the character, bleach keeps it for the browser to decode.
+        A reference can spell what hygiene removed: nh3 decodes it into the character, bleach
+        keeps it for the browser to decode.
         """
         out = self(out)
         if "&#" in out:
             out = _NUMERIC_REFERENCE.sub(self._fix_reference, out)
         return out
 
-    def _fix_reference(self, reference: re.Match[str]) -> str:
+    @staticmethod
+    def _code(reference: re.Match[str]) -> int:
+        """The character an HTML parser reads for a numeric reference."""
         hexadecimal, decimal = reference.groups()
         digits = hexadecimal or decimal
         code = int(digits, 16 if hexadecimal else 10) if len(digits) <= 8 else 0x110000
         if 0x80 <= code <= 0x9F:  # HTML reads these as Windows-1252 (&#150; is an en dash)
-            code = ord(html.unescape(f"&#{code};") or "\ufffd")
-        elif code == 0 or code > 0x10FFFF:
-            code = 0xFFFD
-        return self._replacements.get(code, reference.group())
+            return ord(html.unescape(f"&#{code};") or "\ufffd")
+        return 0xFFFD if code == 0 or code > 0x10FFFF else code
+
+    def _fix_reference(self, reference: re.Match[str]) -> str:
+        return self._replacements.get(self._code(reference), reference.group())

@@ -139,7 +139,7 @@ class Sanitizer:
                 ):
                     raise InputTooLongError(depth, max_depth, "max_depth")
                 out = self._engine.clean(html)
-                if "&#" in html:
+                if "&#" in html and self._hygiene.spells_removed(html):
                     out = self._hygiene.references(out)
         if out.startswith("\ufeff"):  # html5ever drops one leading BOM, html5lib none:
             out = out.lstrip("\ufeff")  # drop them all, so paths and engines agree
