@@ -12,7 +12,7 @@ import html
 import re
 import threading
 from collections.abc import Callable, Iterator
-from typing import Any, Final, Literal, Protocol
+from typing import Any, Final, Protocol
 
 import nh3
 
@@ -20,7 +20,6 @@ from .markup import escape_text
 from .policy import Policy
 from .urls import url_checker
 
-EngineName = Literal["nh3", "bleach"]
 ENGINES: Final[tuple[str, ...]] = ("nh3", "bleach")
 
 
