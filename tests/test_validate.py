@@ -461,3 +461,17 @@ def test_never_raises_anything_else_and_never_leaks(
             assert len(outcome.name.encode("utf-8")) <= DEFAULT_RULES.max_name_bytes
         for text in surfaces(outcome):
             assert address.partition("@")[0] not in text
+
+
+def test_repeated_addresses_are_checked_once_and_answer_the_same() -> None:
+    from safecomment.validate import _normalized_email
+
+    _normalized_email.cache_clear()
+    for _ in range(3):
+        good = validate_comment(name="Ann", email="Ann@Example.COM", content="hi")
+        assert good.email == PrivateEmail("ann@example.com")
+        with pytest.raises(ValidationError) as raised:
+            validate_comment(name="Ann", email="not-an-address", content="hi")
+        assert [e.code for e in raised.value.errors] == ["require_valid_email"]
+    info = _normalized_email.cache_info()
+    assert (info.misses, info.hits) == (2, 4)
