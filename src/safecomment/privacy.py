@@ -16,6 +16,15 @@ from typing import Any, Final
 MIN_KEY_BYTES: Final = 16
 """Shortest key :meth:`PrivateEmail.pseudonym` accepts (128 bits)."""
 
+
+def check_pseudonym_key(key: object) -> None:
+    """Raise unless ``key`` is ``bytes`` of at least :data:`MIN_KEY_BYTES` bytes."""
+    if not isinstance(key, bytes):
+        raise TypeError(f"pseudonym key must be bytes, not {type(key).__name__}")
+    if len(key) < MIN_KEY_BYTES:
+        raise ValueError(f"pseudonym key must be at least {MIN_KEY_BYTES} bytes")
+
+
 _HIDDEN: Final = "***"
 _MAX_TLD_CHARS: Final = 24
 
@@ -105,10 +114,7 @@ class PrivateEmail:
         Without the key nobody can test a guessed address against it, unlike an unkeyed hash.
         ``key`` must be ``bytes`` of at least :data:`MIN_KEY_BYTES` bytes.
         """
-        if not isinstance(key, bytes):
-            raise TypeError(f"pseudonym key must be bytes, not {type(key).__name__}")
-        if len(key) < MIN_KEY_BYTES:
-            raise ValueError(f"pseudonym key must be at least {MIN_KEY_BYTES} bytes")
+        check_pseudonym_key(key)
         return hmac.new(key, _utf8(_normalise(self._address)), hashlib.sha256).hexdigest()
 
     def gravatar_hash(self) -> str:

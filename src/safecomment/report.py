@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Final, Literal, TextIO, get_args
 
-from .privacy import MIN_KEY_BYTES, PrivateEmail
+from .privacy import PrivateEmail, check_pseudonym_key
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -57,10 +57,7 @@ def masked_email(email: PrivateEmail) -> str:
 
 def pseudonymous_email(key: bytes) -> EmailView:
     """A view showing the HMAC-SHA256 pseudonym of each address under ``key`` (>= 16 bytes)."""
-    if not isinstance(key, bytes):
-        raise TypeError(f"pseudonym key must be bytes, not {type(key).__name__}")
-    if len(key) < MIN_KEY_BYTES:
-        raise ValueError(f"pseudonym key must be at least {MIN_KEY_BYTES} bytes")
+    check_pseudonym_key(key)  # fail before the first row, even in an export with no emails
 
     def view(email: PrivateEmail) -> str:
         return email.pseudonym(key)
