@@ -195,14 +195,22 @@ def test_a_comment_with_too_many_url_candidates_is_not_autolinked() -> None:
         DEFAULT_POLICY.replace(max_autolinks=-1)
 
 
-def test_candidates_are_found_once_each_in_order_and_the_search_stops_at_the_limit() -> None:
-    text = "a:b " * 40 + "x mailto:q MAILTO:r http://s/ www.t WWW.u Www.v ://w"  # > 32 colons
+@pytest.mark.parametrize("padding", [0, 40_000], ids=["colon-dense", "colons-visited"])
+def test_candidates_are_found_once_each_in_order_and_the_search_stops_at_the_limit(
+    padding: int,
+) -> None:
+    # > 32 colons: dense ones are left to substring search, sparse ones are visited one by one
+    text = " " * padding + "a:b " * 40 + "x mailto:q MAILTO:r http://s/ www.t WWW.u Www.v ://w"
     expected = sorted(
         {text.index(n) for n in ("mailto:", "MAILTO:", "www.", "WWW.", "Www.")}
         | {i for i in range(len(text)) if text.startswith("://", i)}
     )
     assert candidates(text, 100) == expected
     assert candidates("few: http://a/ mailto:b", 100) == [9, 15]
+    assert candidates(text.upper(), 100) == sorted(  # colons found, www. in any case
+        {text.index(n) for n in ("mailto:", "MAILTO:", "www.", "WWW.", "Www.")}
+        | {i for i in range(len(text)) if text.startswith("://", i)}
+    )
     assert candidates(text, len(expected)) == expected
     assert candidates(text, len(expected) - 1) is None
     assert candidates("plain words", 100) == []

@@ -15,6 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from safecomment import DEFAULT_POLICY, SanitizedHTML, Sanitizer, verify
+from safecomment.hygiene import TextHygiene
+from safecomment.sanitize import _is_plain
 
 settings.register_profile(
     "sanitiser-ci",
@@ -161,3 +163,31 @@ def test_templates_render_sanitized_html_unescaped(html: str) -> None:
     # the same text as a plain str is escaped, so the checks above can fail
     if "<" in out:
         assert environment.from_string("{{ c }}").render(c=str(out)) != out
+
+
+def _hygiene_by_hand(text: str, strip_controls: bool, strip_bidi: bool) -> str:
+    """Hygiene, one character at a time: the slow, obvious reading of the policy."""
+    removed: set[int] = set()
+    if strip_controls:
+        removed |= {*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0)}
+    if strip_bidi:
+        removed |= {*range(0x202A, 0x202F), *range(0x2066, 0x206A)}
+    kept = "".join(
+        "\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else "" if ord(c) in removed else c for c in text
+    )
+    return kept.replace("\r\n", "\n").replace("\r", "\n")
+
+
+@PROFILE
+@given(ANY_STR, ANY_STR, st.sampled_from([0, 3000]), st.booleans(), st.booleans())
+def test_hygiene_removes_exactly_what_the_policy_says(
+    head: str, tail: str, padding: int, strip_controls: bool, strip_bidi: bool
+) -> None:
+    # padding takes the text past the length where control characters are searched one by one
+    text = head + "x" * padding + tail
+    policy = DEFAULT_POLICY.replace(strip_controls=strip_controls, strip_bidi=strip_bidi)
+    expected = _hygiene_by_hand(text, strip_controls, strip_bidi)
+    assert TextHygiene(policy)(text) == expected
+    if _is_plain(text):  # the fast path only takes text that hygiene and markup leave alone
+        assert _hygiene_by_hand(text, True, True) == text
+        assert "<" not in text and "&" not in text

@@ -118,6 +118,20 @@ def test_controls_are_removed_except_tab_and_newline(engine: str, fast_path: boo
     assert sanitizer.clean("<b>" + CONTROLS + "</b>") == "<b>abcdefg</b>"
 
 
+@ENGINES
+@BOTH_PATHS
+@pytest.mark.parametrize("control", ["\x00", "\x01", "\x0b", "\x1f", "\x7f", "\r"])
+def test_long_ascii_text_is_checked_for_every_control(
+    engine: str, fast_path: bool, control: str
+) -> None:
+    # past 4,096 characters the check is a search per control character, not one scan
+    words = "word " * 1000
+    cleaned = Sanitizer(engine=engine, fast_path=fast_path).clean(words + control + words)
+    assert cleaned == words + ("\n" if control == "\r" else "") + words
+    marked = Sanitizer(engine=engine, fast_path=fast_path).clean(f"<b>{words}{control}</b>")
+    assert marked == f"<b>{words}{chr(10) if control == chr(13) else ''}</b>"
+
+
 def test_strip_controls_is_what_removes_them() -> None:
     kept = Sanitizer(DEFAULT_POLICY.replace(strip_controls=False)).clean("a\x01b\x7fc")
     assert kept == "a\x01b\x7fc"  # nh3 itself passes C0 controls through

@@ -12,25 +12,27 @@ _ANCHOR: Final = re.compile(r"""<a\s(?:[^<>"']|"[^"]*"|'[^']*')*>""", re.IGNOREC
 _HREF: Final = re.compile(r"""\shref\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
 
 
+_TEXT_ESCAPES: Final = (("&", "&amp;"), ("\xa0", "&nbsp;"), ("<", "&lt;"), (">", "&gt;"))
+_ATTRIBUTE_ESCAPES: Final = (*_TEXT_ESCAPES[:2], ('"', "&quot;"), *_TEXT_ESCAPES[2:])
+
+
+def _escape(text: str, escapes: tuple[tuple[str, str], ...]) -> str:
+    # `in` first: it is a memchr, while a replace that grows the string counts the characters
+    # in a plain loop even when there are none (~0.25 ns a character each, most of a fast path)
+    for char, entity in escapes:
+        if char in text:
+            text = text.replace(char, entity)
+    return text
+
+
 def escape_text(text: str) -> str:
     """Escape text the way html5ever (nh3) serialises a text node."""
-    return (
-        text.replace("&", "&amp;")
-        .replace("\xa0", "&nbsp;")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-    )
+    return _escape(text, _TEXT_ESCAPES)
 
 
 def escape_attribute(value: str) -> str:
     """Escape a double-quoted attribute value the way html5ever (nh3) does."""
-    return (
-        value.replace("&", "&amp;")
-        .replace("\xa0", "&nbsp;")
-        .replace('"', "&quot;")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-    )
+    return _escape(value, _ATTRIBUTE_ESCAPES)
 
 
 class SanitizedHTML(str):

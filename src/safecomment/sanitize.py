@@ -12,25 +12,19 @@ from typing import Final
 
 from .autolink import Autolinker
 from .engines import Engine, compile_engine
-from .hygiene import TextHygiene
+from .hygiene import TextHygiene, holds
 from .markup import SanitizedHTML
 from .policy import DEFAULT_POLICY, Policy
 from .verify import Violation, verify
 
 __all__ = ["InputTooLongError", "SanitizedHTML", "Sanitizer", "UnsafeOutputError", "sanitize"]
 
-# For text that is not ASCII: anything an engine or hygiene would change. Markup and entities,
-# CR, controls, bidi controls, surrogates; without any of them the text needs no parse.
-_SPECIAL: Final = re.compile(
-    "[<&\r\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
-)
+# Plain text holds nothing an engine or hygiene would change: no markup or entity, CR, control,
+# bidi control or lone surrogate (whatever the policy strips: an engine drops some controls too).
+_EVERY_CONTROL: Final = TextHygiene(DEFAULT_POLICY)
+_ASCII_CONTROLS: Final = bytes([*range(0x09), *range(0x0B, 0x20), 0x7F])  # CR too
 # What an engine changes in text after hygiene (controls stay only when the policy keeps them).
 _MARKUP: Final = re.compile(r"[<&\x00-\x08\x0b-\x1f\x7f-\x9f]")
-# The same for ASCII text, checked with bytes.translate (~1 ns a character; a regex scan costs
-# ~5, more than html5ever's whole parse of plain text).
-_ASCII_CONTROLS: Final = bytes([*range(0x09), *range(0x0B, 0x20), 0x7F])
-_ASCII_CONTROL_CHARS: Final = tuple(map(chr, _ASCII_CONTROLS))
-_MEMCHR_FROM: Final = 4096  # characters; below it the 31 calls cost more than the scans save
 _TAG_START: Final = re.compile(r"<(/?)([A-Za-z][^\s/>]*)")
 _VOID: Final = frozenset(
     "area base br col embed hr img input keygen link meta param source track wbr".split()
@@ -75,14 +69,17 @@ class UnsafeOutputError(ValueError):
 
 def _is_plain(text: str) -> bool:
     """True when ``text`` holds nothing an engine or hygiene would change."""
+    if "<" in text or "&" in text:  # memchr first: markup usually shows early
+        return False
     if text.isascii():
-        if "<" in text or "&" in text:  # memchr first: markup usually shows early
-            return False
-        if len(text) > _MEMCHR_FROM:  # a memchr per control character beats one translate
-            return not any(control in text for control in _ASCII_CONTROL_CHARS)
-        data = text.encode("ascii")
-        return len(data.translate(None, _ASCII_CONTROLS)) == len(data)
-    return _SPECIAL.search(text) is None
+        return not holds(text.encode("ascii"), _ASCII_CONTROLS)
+    if "\r" in text:
+        return False
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate
+        return False
+    return not _EVERY_CONTROL.removes(data)
 
 
 class Sanitizer:
@@ -134,12 +131,13 @@ class Sanitizer:
                 if (
                     max_depth is not None
                     and len(html) > 3 * max_depth  # cheap gates first: a tag takes 3 characters
+                    and html.count("<") > max_depth
                     and html.count("<") - html.count("</") > max_depth
                     and (depth := nesting_depth(html)) > max_depth
                 ):
                     raise InputTooLongError(depth, max_depth, "max_depth")
                 out = self._engine.clean(html)
-                if "&#" in html and self._hygiene.spells_removed(html):
+                if "&" in html and "&#" in html and self._hygiene.spells_removed(html):
                     out = self._hygiene.references(out)
         if out.startswith("\ufeff"):  # html5ever drops one leading BOM, html5lib none:
             out = out.lstrip("\ufeff")  # drop them all, so paths and engines agree
