@@ -355,3 +355,17 @@ def test_the_default_model_is_the_bundled_one() -> None:
     (decision,) = list(default.moderate_many([pills]))
     assert decision.action == "spam" and "spam" in decision.reasons
     assert decision.spam_score == pytest.approx(SpamModel.load().score(pills))
+
+
+@pytest.mark.parametrize(
+    "content", ["<q>" * 600 + "hi", "<b>" * 100_000, "x" * 1_048_577],
+    ids=["too-deep", "too-deep-and-long", "too-long"],
+)
+def test_content_no_sanitiser_will_parse_is_held_and_scored_by_the_real_model(
+    content: str,
+) -> None:
+    # the spam features sanitise too: a comment they cannot parse must not stop a run
+    (decision,) = list(Moderator().moderate_many([comment(content=content)]))
+    assert decision.action in ("hold", "spam") and "content_too_long" in decision.reasons
+    assert 0.0 <= decision.spam_score <= 1.0
+    assert decision.sanitized_html == ""

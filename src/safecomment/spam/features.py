@@ -19,8 +19,9 @@ from urllib.parse import urlsplit
 import numpy as np
 import numpy.typing as npt
 
+from ..markup import escape_text
 from ..policy import DEFAULT_POLICY
-from ..sanitize import Sanitizer
+from ..sanitize import InputTooLongError, Sanitizer
 
 __all__ = [
     "CHAR_NGRAMS",
@@ -110,6 +111,7 @@ def prepare(item: str | CommentLike) -> Prepared:
 
     U+FEFF is removed, the first :data:`MAX_CHARS` characters are sanitised with the default
     policy (so bare URLs are autolinked), and the text is the sanitised HTML's ``striptags()``.
+    Markup nested deeper than the policy's ``max_depth`` is scored as the text it is written in.
     """
     raw: object
     author_url: object = None
@@ -125,7 +127,10 @@ def prepare(item: str | CommentLike) -> Prepared:
     content = raw[:MAX_CHARS].replace("\ufeff", "")
     if "<" in content:
         content = _BREAK.sub(" <", content)
-    clean = _SANITIZER.clean(content)
+    try:
+        clean = _SANITIZER.clean(content)
+    except InputTooLongError:  # too deep to parse: a hostile comment must still get a score
+        clean = _SANITIZER.clean(escape_text(content))
     has_url = isinstance(author_url, str) and bool(author_url.strip())
     return Prepared(clean.striptags(), tuple(clean.links()), has_url)
 
