@@ -15,6 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from fixtures.hostile import BENIGN, HOSTILE
+from safecomment import verify
 from safecomment.moderate import Decision, Moderator, Rules, _KeyIndex
 from safecomment.privacy import PrivateEmail
 from safecomment.record import Comment
@@ -369,3 +371,12 @@ def test_content_no_sanitiser_will_parse_is_held_and_scored_by_the_real_model(
     assert decision.action in ("hold", "spam") and "content_too_long" in decision.reasons
     assert 0.0 <= decision.spam_score <= 1.0
     assert decision.sanitized_html == ""
+
+
+def test_every_hostile_comment_gets_one_decision_with_verified_html() -> None:
+    bodies = [html for _, html in HOSTILE] + [case.html for case in BENIGN]
+    decisions = list(Moderator().moderate_many(comment(content=html) for html in bodies))
+    assert len(decisions) == len(bodies)
+    for decision in decisions:
+        assert 0.0 <= decision.spam_score <= 1.0
+        assert verify(decision.sanitized_html) == []
