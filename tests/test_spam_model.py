@@ -17,7 +17,14 @@ import numpy as np
 import pytest
 
 import safecomment.spam.model as model_module
-from safecomment import ModelVerificationError, SpamModel
+from fixtures.hostile import BENIGN, HOSTILE
+from safecomment import (
+    InputTooLongError,
+    ModelVerificationError,
+    SanitizedHTML,
+    SpamModel,
+    sanitize,
+)
 from safecomment.record import Comment
 from safecomment.spam.model import BUNDLED_FILE, BUNDLED_SHA256, manifest_path
 
@@ -206,3 +213,26 @@ def test_scores_stay_exact_when_the_word_cache_overflows(
     reference = model.pipeline.predict_proba(texts)[:, 1]
     assert np.max(np.abs(model.score_batch(texts) - reference)) <= 1e-9
     assert np.max(np.abs(model.score_batch(texts[::-1]) - reference[::-1])) <= 1e-9
+
+
+def _sanitized_or_none(content: str) -> SanitizedHTML | None:
+    try:
+        return sanitize(content)
+    except InputTooLongError:
+        return None
+
+
+def test_scores_are_the_same_with_the_callers_sanitised_html(bundled: SpamModel) -> None:
+    # Each kind of content where the features' own preparation differs from sanitize():
+    # block tags (spaced), a byte-order mark (dropped), text past MAX_CHARS (cut), too deep.
+    contents = [html for _, html in HOSTILE] + [case.html for case in BENIGN] + [
+        "<p>Buy</p><p>now</p> http://pills.example/", "\ufeffcheap pills", "spam " * 5_000,
+        "<q>" * 600, "<b>ok</b> see www.example.org", "",
+    ]
+    comments = [Comment(str(n), content) for n, content in enumerate(contents)]
+    sanitized = [_sanitized_or_none(content) for content in contents]
+    assert np.array_equal(
+        bundled.score_batch(comments, sanitized=sanitized), bundled.score_batch(comments)
+    )
+    with pytest.raises(ValueError, match="one entry per comment"):
+        bundled.score_batch(comments, sanitized=sanitized[:-1])

@@ -209,14 +209,33 @@ class _Assessor:
         self.spam = spam if rules.spam_threshold is None else rules.spam_threshold
         self._moderation = _pattern(rules.moderation_keys)
         self._disallowed = _pattern(rules.disallowed_keys)
+        from .spam.model import SpamModel
+
+        # the bundled kind of model sanitises with the default policy too: it can reuse our html
+        self._sharing: SpamModel | None = (
+            model if policy == DEFAULT_POLICY and isinstance(model, SpamModel) else None
+        )
 
     def assess(self, comments: Sequence[Comment]) -> list[Decision]:
         """Decide each comment on its own (no history), scoring spam in one batch."""
-        scores = self.model.score_batch(comments).tolist() if comments else []
-        return [self._decide(c, float(s)) for c, s in zip(comments, scores, strict=True)]
+        if not comments:
+            return []
+        cleaned = [self._clean(comment) for comment in comments]
+        if self._sharing is not None:
+            sanitized = [html if parsed else None for html, _, parsed in cleaned]
+            scores = self._sharing.score_batch(comments, sanitized=sanitized)
+        else:
+            scores = self.model.score_batch(comments)
+        return [
+            self._decide(comment, html, codes, score)
+            for comment, (html, codes, _), score in zip(
+                comments, cleaned, scores.tolist(), strict=True
+            )
+        ]
 
-    def _clean(self, comment: Comment) -> tuple[SanitizedHTML, list[str]]:
-        """The sanitised content and the validation codes (validation sanitises when it passes)."""
+    def _clean(self, comment: Comment) -> tuple[SanitizedHTML, list[str], bool]:
+        """The sanitised content, the validation codes (validation sanitises when it passes),
+        and whether the content could be sanitised at all (False: too long or too deep)."""
         rules = self.rules.validation
         if rules is not None:
             if comment.type in _NO_FORM_TYPES:
@@ -230,18 +249,19 @@ class _Assessor:
                     policy=self.policy,
                     rules=rules,
                 )
-                return valid.content_html, []
+                return valid.content_html, [], True
             except ValidationError as error:
                 codes = [e.code for e in error.errors]
         else:
             codes = []
         try:
-            return sanitize(comment.content, self.policy), codes
+            return sanitize(comment.content, self.policy), codes, True
         except InputTooLongError:
-            return SanitizedHTML(""), [*codes, "content_too_long"]
+            return SanitizedHTML(""), [*codes, "content_too_long"], False
 
-    def _decide(self, comment: Comment, score: float) -> Decision:
-        html, codes = self._clean(comment)
+    def _decide(
+        self, comment: Comment, html: SanitizedHTML, codes: list[str], score: float
+    ) -> Decision:
         reasons: list[str] = []
         if self.rules.max_links and len(html.links()) >= self.rules.max_links:
             reasons.append("too_many_links")

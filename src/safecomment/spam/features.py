@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import numpy as np
 import numpy.typing as npt
 
-from ..markup import escape_text
+from ..markup import SanitizedHTML, escape_text
 from ..policy import DEFAULT_POLICY
 from ..sanitize import InputTooLongError, Sanitizer
 
@@ -106,12 +106,14 @@ class Prepared(NamedTuple):
     has_author_url: bool
 
 
-def prepare(item: str | CommentLike) -> Prepared:
+def prepare(item: str | CommentLike, sanitized: SanitizedHTML | None = None) -> Prepared:
     """Sanitise a comment (a ``str`` of HTML, or an object with ``content``/``author_url``).
 
     U+FEFF is removed, the first :data:`MAX_CHARS` characters are sanitised with the default
     policy (so bare URLs are autolinked), and the text is the sanitised HTML's ``striptags()``.
     Markup nested deeper than the policy's ``max_depth`` is scored as the text it is written in.
+    ``sanitized`` may bring the whole content as ``sanitize()`` made it with the default policy:
+    it is used when that is what this preparation would make (most comments), saving a clean.
     """
     raw: object
     author_url: object = None
@@ -127,10 +129,13 @@ def prepare(item: str | CommentLike) -> Prepared:
     content = raw[:MAX_CHARS].replace("\ufeff", "")
     if "<" in content:
         content = _BREAK.sub(" <", content)
-    try:
-        clean = _SANITIZER.clean(content)
-    except InputTooLongError:  # too deep to parse: a hostile comment must still get a score
-        clean = _SANITIZER.clean(escape_text(content))
+    if sanitized is not None and len(content) == len(raw) and content == raw:
+        clean = sanitized  # nothing was cut, dropped or spaced: the same text, the same policy
+    else:
+        try:
+            clean = _SANITIZER.clean(content)
+        except InputTooLongError:  # too deep to parse: a hostile comment must still get a score
+            clean = _SANITIZER.clean(escape_text(content))
     has_url = isinstance(author_url, str) and bool(author_url.strip())
     return Prepared(clean.striptags(), tuple(clean.links()), has_url)
 

@@ -32,6 +32,7 @@ from typing import Any, Final, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
+from ..markup import SanitizedHTML
 from .features import CommentLike, prepare
 from .scorer import LinearScorer
 
@@ -255,9 +256,23 @@ class SpamModel:
         """P(spam) for one comment (HTML ``str``, or an object with ``content``/``author_url``)."""
         return float(self._scorer.scores([prepare(comment)])[0])
 
-    def score_batch(self, comments: Iterable[str | CommentLike]) -> npt.NDArray[np.float64]:
-        """P(spam) for each comment, as a float array in input order."""
-        return self._scorer.scores([prepare(comment) for comment in comments])
+    def score_batch(
+        self,
+        comments: Iterable[str | CommentLike],
+        *,
+        sanitized: Sequence[SanitizedHTML | None] | None = None,
+    ) -> npt.NDArray[np.float64]:
+        """P(spam) for each comment, as a float array in input order.
+
+        ``sanitized`` (optional, one per comment) is each content as :func:`~safecomment.sanitize`
+        made it with the default policy, or ``None``; it saves cleaning a comment again.
+        """
+        comments = list(comments)
+        if sanitized is None:
+            return self._scorer.scores([prepare(comment) for comment in comments])
+        if len(sanitized) != len(comments):
+            raise ValueError("sanitized must hold one entry per comment")
+        return self._scorer.scores(list(map(prepare, comments, sanitized)))
 
     @property
     def pipeline(self) -> Any:
