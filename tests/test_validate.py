@@ -475,3 +475,16 @@ def test_repeated_addresses_are_checked_once_and_answer_the_same() -> None:
         assert [e.code for e in raised.value.errors] == ["require_valid_email"]
     info = _normalized_email.cache_info()
     assert (info.misses, info.hits) == (2, 4)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.characters(exclude_categories=()), max_size=30))
+def test_forbidden_characters_are_exactly_their_unicode_categories(text: str) -> None:
+    import unicodedata
+
+    from safecomment.validate import _FORBIDDEN_CATEGORIES, _JOINERS, _has_forbidden
+
+    by_hand = any(
+        unicodedata.category(c) in _FORBIDDEN_CATEGORIES and c not in _JOINERS for c in text
+    )
+    assert _has_forbidden(text) == by_hand

@@ -139,6 +139,8 @@ def _utf8_length(text: str) -> int:
 
 
 def _has_forbidden(text: str) -> bool:
+    if text.isprintable():  # at C speed: every forbidden category is unprintable
+        return False
     return any(
         unicodedata.category(c) in _FORBIDDEN_CATEGORIES and c not in _JOINERS for c in text
     )
