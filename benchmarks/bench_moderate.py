@@ -187,6 +187,7 @@ def main() -> None:
                    "--jobs", str(jobs), "--exit-zero"]
         return command + ([] if args.model is None else ["--model", str(args.model)])
 
+    load = os.getloadavg()[0]
     runs = [measure("parse only", [sys.executable, "-c", PARSE_ONLY, str(export)])]
     reports = [args.workdir / f"safecomment-bench-report-jobs{jobs}.jsonl" for jobs in (1, 2)]
     for jobs, out in zip((1, 2), reports, strict=True):
@@ -212,9 +213,9 @@ def main() -> None:
           f" this machine runs this work at most {ceiling:.2f}x faster on two cores")
     print(f"sampler CPU (this process, every {SAMPLE_SECONDS} s): "
           + ", ".join(f"{run.sampler_cpu_seconds:.1f} s" for run in runs))
-    load = os.getloadavg()[0]
-    print(f"load average now {load:.1f} on {os.cpu_count()} CPUs"
-          + (": other work is competing, wall-clock ratios are unreliable" if load > 1.5 else ""))
+    # (read before the runs: afterwards the average mostly shows the two-process runs themselves)
+    print(f"load average before the runs {load:.1f} on {os.cpu_count()} CPUs"
+          + (": other work is competing, wall-clock ratios are unreliable" if load > 0.5 else ""))
 
     parse, jobs1, jobs2 = runs
     digests = [hashlib.sha256(path.read_bytes()).hexdigest() for path in reports]
