@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from html.parser import HTMLParser
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from linkify_it import LinkifyIt
 
 from safecomment import DEFAULT_POLICY, Sanitizer, verify
@@ -137,8 +140,10 @@ def test_linkify_sees_each_character_at_most_once(unit: str, linkify_calls: list
         text = "http://x.example/ " + unit * repeat
         LINK(text)
         seen = sum(map(len, linkify_calls))
-        assert seen <= len(text)
-        assert len(linkify_calls) <= text.count(" ") + 1  # one call per space-delimited window
+        # each space-delimited window at most twice: scheme rules first, then, only where a dot
+        # lies outside their matches, the fuzzy ones
+        assert seen <= 2 * len(text)
+        assert len(linkify_calls) <= 2 * (text.count(" ") + 1)
         totals.append(seen)
     assert totals[1] <= 2 * totals[0] + len("http://x.example/ ")
 
@@ -149,6 +154,22 @@ def test_text_without_a_url_candidate_never_reaches_linkify(linkify_calls: list[
     assert LINK(comment) == comment
     assert Sanitizer().clean(comment).links() == []
     assert linkify_calls == []
+
+
+_WINDOW_PARTS = ["http://", "https://", "HTTPS://", "mailto:", "//", "www.", "WWW.", "ftp://",
+                 "example", "a", ".", "..", ".com", ".org", ":", "/", "?q=1", "#x", "@", "-",
+                 "1.2.3.4", "localhost", ":8080", "(", ")", ",", "'", "\u00e9", "xn--"]
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.sampled_from(_WINDOW_PARTS), min_size=1, max_size=8).map("".join))
+def test_scheme_rules_first_find_what_the_fuzzy_rules_find(window: str) -> None:
+    fuzzy = LinkifyIt(options={"fuzzy_email": False, "fuzzy_link": True}).match(window) or []
+
+    def described(matches: list[Any]) -> list[tuple[Any, ...]]:
+        return [(m.schema, m.index, m.last_index, m.url) for m in matches]
+
+    assert described(LINK._matches(window)) == described(fuzzy)
 
 
 # --- hosts the URL parser rejects are not linked ---------------------------------------------
