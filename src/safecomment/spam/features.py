@@ -129,7 +129,7 @@ def prepare(item: str | CommentLike, sanitized: SanitizedHTML | None = None) -> 
     content = raw[:MAX_CHARS].replace("\ufeff", "")
     if "<" in content:
         content = _BREAK.sub(" <", content)
-    if sanitized is not None and len(content) == len(raw) and content == raw:
+    if sanitized is not None and content == raw:
         clean = sanitized  # nothing was cut, dropped or spaced: the same text, the same policy
     else:
         try:
