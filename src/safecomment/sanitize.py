@@ -131,8 +131,8 @@ class Sanitizer:
                 if (
                     max_depth is not None
                     and len(html) > 3 * max_depth  # cheap gates first: a tag takes 3 characters
-                    and html.count("<") > max_depth
-                    and html.count("<") - html.count("</") > max_depth
+                    and (opens := html.count("<")) > max_depth
+                    and opens - html.count("</") > max_depth
                     and (depth := nesting_depth(html)) > max_depth
                 ):
                     raise InputTooLongError(depth, max_depth, "max_depth")
