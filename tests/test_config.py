@@ -344,3 +344,27 @@ def test_cli_refuses_a_bad_site_file_with_exit_2_and_no_traceback(
         result = cli(*args, "--config", site_file, input=b"hi")
         assert result.exit_code == 2, (args, result.output)
         assert named in result.stderr and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("option", "text", "named"),
+    [
+        ("--policy", 'autolink = "no"\n', "autolink: must be true or false"),
+        ("--policy", 'attributes = {a = "href"}\n', "attributes: 'a' must be a list"),
+        ("--policy", 'tags = ["b", "script"]\nattributes = {}\ndrop_content = []\n',
+         "this policy could publish running script"),
+        ("--rules", "flood_seconds = nan\n", "flood_seconds: must be a finite number"),
+        ("--rules", "max_links = true\n", "max_links: must be an integer"),
+    ],
+)
+def test_cli_refuses_a_bad_policy_or_rules_file_with_exit_2(
+    tmp_path: Path, option: str, text: str, named: str
+) -> None:
+    bad = write(tmp_path / "bad.toml", text)
+    commands = [("moderate", write(tmp_path / "in.jsonl", '{"id": "1", "content": "hi"}\n'))]
+    if option == "--policy":
+        commands += [("sanitize",), ("policy",)]
+    for args in commands:
+        result = cli(*args, option, bad, input=b"hi")
+        assert result.exit_code == 2, (args, result.output)
+        assert f"{bad}: {named}" in result.stderr and "Traceback" not in result.output
