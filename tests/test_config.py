@@ -368,3 +368,11 @@ def test_cli_refuses_a_bad_policy_or_rules_file_with_exit_2(
         result = cli(*args, option, bad, input=b"hi")
         assert result.exit_code == 2, (args, result.output)
         assert f"{bad}: {named}" in result.stderr and "Traceback" not in result.output
+
+
+def test_a_setting_cannot_bypass_the_field_checks_with_its_own_post_init() -> None:
+    with pytest.raises(TypeError, match="_check"):
+
+        class Bypass(Settings):
+            def __post_init__(self) -> None:
+                """Would replace the inherited field checks."""

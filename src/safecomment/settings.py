@@ -276,6 +276,12 @@ class Settings:
     __slots__ = ()
     __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[Any]]]
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "__post_init__" in cls.__dict__:  # it would silently skip every field check
+            raise TypeError(f"{cls.__name__}: put checks across fields in _check(), "
+                            "not __post_init__()")
+
     def __post_init__(self) -> None:
         for spec in _fields(type(self)):
             value = getattr(self, spec.name)
