@@ -245,10 +245,13 @@ def _fields(cls: type[Settings]) -> tuple[_Field, ...]:
     for f in dataclasses.fields(cls):
         hint = hints[f.name]
         args = typing.get_args(hint)
-        inner = [arg for arg in args if arg is not type(None)] if args else [hint]
-        nested = inner[0] if isinstance(inner[0], type) and issubclass(inner[0], Settings) else None
+        optional = typing.get_origin(hint) in (types.UnionType, typing.Union) and (
+            type(None) in args
+        )
+        base = next(arg for arg in args if arg is not type(None)) if optional else hint
+        nested = base if isinstance(base, type) and issubclass(base, Settings) else None
         check = _bounds(_checker(hint), f.metadata.get("min"), f.metadata.get("max"))
-        compiled.append(_Field(f.name, check, nested, type(None) in args))
+        compiled.append(_Field(f.name, check, nested, optional))
     _COMPILED[cls] = tuple(compiled)
     return _COMPILED[cls]
 
