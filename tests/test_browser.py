@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from safecomment import DEFAULT_POLICY, Sanitizer
+from safecomment import DEFAULT_POLICY, Policy, Sanitizer
 
 pytestmark = pytest.mark.browser
 
@@ -277,3 +277,30 @@ def test_positive_control_unsanitised_vector_trips_the_harness(
     # and the same vector, sanitised, trips nothing
     clean = str(Sanitizer().clean(vector))
     assert render(browser, pages.add(f"{name}-clean", [("clean", clean)])).trips == []
+
+
+# What Policy(..., unsafe=True) acknowledges: under each such policy both engines publish
+# markup that runs (so a policy like these is refused without the flag; docs/configuration.md).
+UNSAFE_POLICIES = [
+    (Policy(tags={"b", "script"}, attributes={}, drop_content=set(), unsafe=True),
+     "<script>canary = 1</script>", "canary = 1"),
+    (Policy(tags={"b"}, attributes={"b": {"onmouseover"}}, unsafe=True),
+     '<b onmouseover="confirm(3)">hover</b>', "confirm(3)"),
+    (Policy(tags={"a"}, attributes={"a": {"href"}}, protocols={"javascript"}, unsafe=True),
+     '<a href="javascript:alert(2)">x</a>', "alert(2)"),
+    (Policy(tags={"iframe"}, attributes={"iframe": {"srcdoc"}}, unsafe=True),
+     '<iframe srcdoc="<script>alert(6)</script>">', "native dialog: 6"),
+    (Policy(tags={"svg"}, attributes={"svg": {"onload"}}, unsafe=True),
+     '<svg onload="alert(7)"></svg>', "alert(7)"),
+]
+
+
+@pytest.mark.parametrize("engine", ["nh3", "bleach"])
+@pytest.mark.parametrize(("policy", "vector", "evidence"), UNSAFE_POLICIES)
+def test_an_unsafe_policy_publishes_running_script_from_both_engines(
+    browser: WebDriver, pages: Pages, engine: str, policy: Policy, vector: str, evidence: str
+) -> None:
+    published = str(Sanitizer(policy, engine=engine).clean(vector))
+    name = f"unsafe-{engine}-{secrets.token_hex(4)}"
+    outcome = render(browser, pages.add(name, [("unsafe", published)]))
+    assert any(evidence in trip for trip in outcome.trips), (published, outcome.trips)

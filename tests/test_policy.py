@@ -1,13 +1,18 @@
-"""Policy: the default whitelist, the footer sentence, immutability and refused policies."""
+"""Policy: the default whitelist, the footer sentence, immutability, strict fields and refused
+(unsafe) policies."""
 
 from __future__ import annotations
 
 import dataclasses
 import html
+import pickle
+import tomllib
+from pathlib import Path
 
 import pytest
 
 from safecomment import DEFAULT_POLICY, Policy, Sanitizer
+from safecomment.settings import ConfigError
 
 # The comment form's footer, exactly as issue 2 quotes it.
 FOOTER = (
@@ -143,3 +148,134 @@ def test_sanitizer_wants_a_policy_and_a_known_engine() -> None:
         Sanitizer({"tags": ["b"]})  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="unknown engine 'lxml'"):
         Sanitizer(engine="lxml")
+
+
+@pytest.mark.parametrize(
+    ("changes", "key", "error"),
+    [
+        ({"attributes": {"a": "href"}}, "attributes", TypeError),  # not the set {h, r, e, f}
+        ({"tags": ["b", 3]}, "tags", TypeError),
+        ({"tags": {"b": True}}, "tags", TypeError),  # a table is not a list of names
+        ({"autolink": "no"}, "autolink", TypeError),
+        ({"strip_bidi": 0}, "strip_bidi", TypeError),
+        ({"max_depth": True}, "max_depth", TypeError),
+        ({"max_length": 10.0}, "max_length", TypeError),
+        ({"max_autolinks": -1}, "max_autolinks", ValueError),
+        ({"link_rel": 1}, "link_rel", TypeError),
+        ({"on_disallowed": 1}, "on_disallowed", TypeError),
+        ({"unsafe": "yes"}, "unsafe", TypeError),
+    ],
+)
+def test_field_types_are_checked_strictly(
+    changes: dict[str, object], key: str, error: type[Exception]
+) -> None:
+    with pytest.raises(error, match=f"^{key}: ") as caught:
+        DEFAULT_POLICY.replace(**changes)
+    assert isinstance(caught.value, ConfigError) and caught.value.key == key
+
+
+def test_a_policy_file_names_the_file_and_the_key(tmp_path: Path) -> None:
+    path = tmp_path / "policy.toml"
+    path.write_text('attributes = {a = "href"}\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="policy.toml: attributes: 'a' must be a list"):
+        Policy.from_toml(path)
+    path.write_text('tags = ["b", "i"]\nattributes = {}\nautolink = false\n', encoding="utf-8")
+    assert Policy.from_toml(path) == Policy(tags={"b", "i"}, attributes={}, autolink=False)
+
+
+def test_a_policy_round_trips_through_toml_and_pickle() -> None:
+    policy = DEFAULT_POLICY.replace(link_rel=None, max_depth=None, protocols={"https"})
+    assert Policy.from_dict(tomllib.loads(policy.to_toml())) == policy
+    assert tomllib.loads(policy.to_toml())["link_rel"] is False  # TOML has no null
+    unsafe = Policy(tags={"script"}, attributes={}, drop_content=set(), unsafe=True)
+    for value in (policy, unsafe):
+        copy = pickle.loads(pickle.dumps(value))
+        assert copy == value and hash(copy) == hash(value)
+
+
+_SCRIPT_FREE = {"attributes": {}, "drop_content": set()}
+
+
+@pytest.mark.parametrize(
+    ("policy", "named"),
+    [
+        ({"tags": {"b", "script"}, **_SCRIPT_FREE}, "tag <script>"),
+        ({"tags": {"b", "noscript"}, **_SCRIPT_FREE}, "tag <noscript>"),
+        ({"tags": {"b", "style"}, **_SCRIPT_FREE}, "tag <style>"),
+        ({"tags": {"iframe"}, "attributes": {}}, "tag <iframe>"),
+        ({"tags": {"object", "embed"}, "attributes": {}}, "tag <embed>"),
+        ({"tags": {"base"}, "attributes": {"base": {"href"}}}, "tag <base>"),
+        ({"tags": {"meta"}, "attributes": {}}, "tag <meta>"),
+        ({"tags": {"link"}, "attributes": {}}, "tag <link>"),
+        ({"tags": {"form", "input"}, "attributes": {}}, "tag <form>"),
+        ({"tags": {"svg"}, "attributes": {}}, "tag <svg>"),
+        ({"tags": {"math"}, "attributes": {}}, "tag <math>"),
+        ({"tags": {"template"}, "attributes": {}}, "tag <template>"),
+        ({"tags": {"xmp"}, "attributes": {}}, "tag <xmp>"),
+        ({"attributes": {"a": {"href", "onclick"}}}, "attribute onclick on <a>"),
+        ({"attributes": {"a": {"href", "ONMOUSEOVER"}}}, "attribute onmouseover on <a>"),
+        ({"attributes": {"a": {"href", "style"}}}, "attribute style on <a>"),
+        ({"tags": {"p"}, "attributes": {"p": {"srcdoc"}}}, "attribute srcdoc on <p>"),
+        ({"protocols": {"http", "javascript"}}, "protocol javascript"),
+        ({"protocols": {"VBScript"}}, "protocol vbscript"),
+        ({"protocols": {"https", "data"}}, "protocol data"),
+    ],
+)
+def test_unsafe_policies_are_refused_naming_what_is_unsafe(
+    policy: dict[str, object], named: str
+) -> None:
+    with pytest.raises(ConfigError, match="unsafe=True") as caught:
+        Policy(**policy)  # type: ignore[arg-type]
+    assert named in str(caught.value)
+    assert Policy(**policy, unsafe=True).unsafe  # type: ignore[arg-type]
+
+
+def test_every_unsafe_part_is_named_at_once() -> None:
+    with pytest.raises(ValueError) as caught:
+        Policy(tags={"a", "iframe"}, attributes={"a": {"href", "onclick"}, "iframe": {"srcdoc"}},
+               protocols={"javascript"})
+    message = str(caught.value)
+    for part in ("tag <iframe>", "onclick on <a>", "srcdoc on <iframe>", "protocol javascript"):
+        assert part in message
+
+
+# What `unsafe=True` is for: under each policy both engines publish markup that runs script.
+_RUNNING = [
+    ({"tags": {"b", "script"}, **_SCRIPT_FREE}, "<script>alert(1)</script>"),
+    ({"tags": {"a"}, "attributes": {"a": {"href", "onclick"}}}, '<a onclick="alert(1)">x</a>'),
+    ({"tags": {"a"}, "attributes": {"a": {"href"}}, "protocols": {"javascript"}},
+     '<a href="javascript:alert(1)">x</a>'),
+    ({"tags": {"iframe"}, "attributes": {"iframe": {"srcdoc"}}},
+     '<iframe srcdoc="&lt;script&gt;alert(1)&lt;/script&gt;"></iframe>'),
+    ({"tags": {"svg"}, "attributes": {"svg": {"onload"}}}, '<svg onload="alert(1)"></svg>'),
+]
+
+
+def _runs_script(markup: str) -> bool:
+    """Whether the parsed markup holds a script element, a handler or a script-bearing value."""
+    import html5lib
+
+    for element in html5lib.parse(markup, namespaceHTMLElements=False).iter():
+        tag = str(element.tag).rsplit("}", 1)[-1]
+        if tag == "script" and "alert(1)" in (element.text or ""):
+            return True
+        for name, value in element.attrib.items():
+            name = str(name).rsplit("}", 1)[-1]
+            if name.startswith("on") or (name in ("href", "srcdoc") and "alert(1)" in value):
+                return True
+    return False
+
+
+@pytest.mark.parametrize("engine", ["nh3", "bleach"])
+@pytest.mark.parametrize(("changes", "vector"), _RUNNING)
+def test_both_engines_publish_running_script_under_an_unsafe_policy(
+    engine: str, changes: dict[str, object], vector: str
+) -> None:
+    published = Sanitizer(Policy(**changes, unsafe=True), engine).clean(vector)  # type: ignore[arg-type]
+    assert _runs_script(published)
+    assert not _runs_script(Sanitizer(DEFAULT_POLICY, engine).clean(vector))
+
+
+def test_the_default_policy_is_safe() -> None:
+    assert not DEFAULT_POLICY.unsafe
+    assert Policy() == DEFAULT_POLICY

@@ -22,6 +22,7 @@ import click
 from . import __version__
 
 if TYPE_CHECKING:
+    from .config import SiteConfig
     from .moderate import Decision, Moderator
     from .policy import Policy
     from .record import Comment, RecordError
@@ -39,19 +40,31 @@ def _fail(message: str) -> NoReturn:
     raise InputError(message)
 
 
-def _load_policy(path: Path | None) -> Policy:
-    """The default policy, or one whose fields a TOML file changes."""
-    from .policy import DEFAULT_POLICY
-
-    if path is None:
-        return DEFAULT_POLICY
-    import tomllib
+def _site(
+    config: Path | None, policy: Path | None, rules: Path | None = None, model: Path | None = None
+) -> SiteConfig:
+    """The site file's configuration (or the defaults) with the single-purpose files over it."""
+    from .config import effective
+    from .settings import ConfigError
 
     try:
-        with path.open("rb") as stream:
-            return DEFAULT_POLICY.replace(**tomllib.load(stream))
-    except (OSError, tomllib.TOMLDecodeError, TypeError, ValueError) as error:
-        _fail(f"{path}: {error}")
+        return effective(config, policy=policy, rules=rules, model=model)
+    except ConfigError as error:
+        _fail(str(error))
+
+
+def _load_policy(config: Path | None, policy: Path | None) -> Policy:
+    """The policy of :func:`_site`, without loading the moderation modules when no site file is
+    given (``sanitize`` and ``policy`` stay quick to start)."""
+    if config is not None:
+        return _site(config, policy).policy
+    from .policy import DEFAULT_POLICY, Policy
+    from .settings import ConfigError
+
+    try:
+        return DEFAULT_POLICY if policy is None else Policy.from_toml(policy)
+    except ConfigError as error:
+        _fail(str(error))
 
 
 def _columns(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -84,6 +97,19 @@ policy_option = click.option(
     "policy_file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="TOML file of sanitising policy fields to change (tags, attributes, protocols...).",
+)
+config_option = click.option(
+    "--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Site TOML file with [policy], [validation], [moderation] and [spam] tables "
+         "(--policy, --rules and --model override its tables).",
+)
+model_option = click.option(
+    "--model", "model_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Spam model file (verified against its manifest) instead of the bundled one.",
+)
+rules_option = click.option(
+    "--rules", "rules_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="TOML file of moderation rules.",
 )
 
 
@@ -171,11 +197,10 @@ def _order(action: str) -> int:
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
               help="Processes sharing the work (this one included); the report is the same "
                    "for any number.")
-@click.option("--model", "model_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Spam model file (verified against its manifest) instead of the bundled one.")
-@click.option("--rules", "rules_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="TOML file of moderation rules.")
+@model_option
+@rules_option
 @policy_option
+@config_option
 @input_format_option
 @column_option
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when comments need attention.")
@@ -192,6 +217,7 @@ def moderate(
     model_path: Path | None,
     rules_path: Path | None,
     policy_file: Path | None,
+    config_path: Path | None,
     input_format: str | None,
     columns: tuple[str, ...],
     exit_zero: bool,
@@ -205,7 +231,7 @@ def moderate(
     from tqdm import tqdm  # type: ignore[import-untyped]
 
     from . import report
-    from .moderate import Moderator, Rules
+    from .moderate import Moderator
     from .readers import ExportError, read_comments
     from .record import RecordError
 
@@ -220,17 +246,13 @@ def moderate(
         except ValueError as error:
             raise click.BadParameter(str(error), param_hint="--pseudonym-key") from None
     options: dict[str, Any] = {"columns": _columns(columns)} if columns else {}
-    try:
-        rules = Rules() if rules_path is None else Rules.from_toml(rules_path)
-    except ValueError as error:
-        _fail(str(error))
-    policy = _load_policy(policy_file)
-    model = _load_model(model_path)
+    site = _site(config_path, policy_file, rules_path, model_path)
+    model = _load_model(site.spam.model)
     try:
         items = read_comments(export, format=input_format, **options)
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--input-format") from None
-    moderator = Moderator(policy=policy, model=model, rules=rules)
+    moderator = Moderator(policy=site.policy, model=model, rules=site.moderation)
     actions: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
     started = time.perf_counter()
@@ -289,9 +311,10 @@ def _load_model(path: Path | None) -> Any:
 @click.argument("file", type=click.File("rb"), default="-")
 @click.option("--engine", type=click.Choice(["nh3", "bleach"]), default="nh3", show_default=True)
 @policy_option
+@config_option
 @click.option("--verify", is_flag=True, help="Re-check the output with html5lib; fail closed.")
 def sanitize_command(file: io.BufferedReader, engine: str, policy_file: Path | None,
-                     verify: bool) -> None:
+                     config_path: Path | None, verify: bool) -> None:
     """Sanitise the HTML in FILE (default: standard input) and print it."""
     from .sanitize import Sanitizer
 
@@ -301,7 +324,7 @@ def sanitize_command(file: io.BufferedReader, engine: str, policy_file: Path | N
     except UnicodeDecodeError as error:
         _fail(f"{name}: byte {error.start}: not UTF-8")
     try:
-        sanitizer = Sanitizer(_load_policy(policy_file), engine, verify=verify)
+        sanitizer = Sanitizer(_load_policy(config_path, policy_file), engine, verify=verify)
     except ValueError as error:
         raise click.UsageError(str(error)) from None
     try:
@@ -316,14 +339,30 @@ def sanitize_command(file: io.BufferedReader, engine: str, policy_file: Path | N
 
 @main.command("policy")
 @policy_option
+@config_option
 @click.option("--html", "as_html", is_flag=True, help="Print the help text HTML-escaped.")
-def policy_command(policy_file: Path | None, as_html: bool) -> None:
+def policy_command(policy_file: Path | None, config_path: Path | None, as_html: bool) -> None:
     """Print the comment form's help text, then the sanitising policy."""
-    policy = _load_policy(policy_file)
+    policy = _load_policy(config_path, policy_file)
     click.echo(policy.help_text(html_escaped=as_html))
     click.echo()
     for field in dataclasses.fields(policy):
         click.echo(f"{field.name:<19}{_shown(getattr(policy, field.name))}")
+
+
+@main.command("config")
+@config_option
+@policy_option
+@rules_option
+@model_option
+def config_command(
+    config_path: Path | None,
+    policy_file: Path | None,
+    rules_path: Path | None,
+    model_path: Path | None,
+) -> None:
+    """Print the effective configuration as a site TOML file (it loads back with --config)."""
+    click.echo(_site(config_path, policy_file, rules_path, model_path).to_toml(), nl=False)
 
 
 def _shown(value: object) -> str:

@@ -26,12 +26,10 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import tomllib
 from collections import deque
-from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal, Protocol, get_args
 
 import numpy as np
@@ -40,6 +38,7 @@ from .policy import DEFAULT_POLICY, Policy
 from .privacy import PrivateEmail
 from .record import Comment, CommentType
 from .sanitize import InputTooLongError, SanitizedHTML, sanitize
+from .settings import ConfigError, Settings, bounded
 from .validate import DEFAULT_RULES, ValidationError, ValidationRules, validate_comment
 
 if TYPE_CHECKING:
@@ -75,99 +74,47 @@ class SpamScorer(Protocol):
         ...
 
 
-def _keys(value: Iterable[str], name: str) -> tuple[str, ...]:
-    if isinstance(value, str):
-        raise TypeError(f"{name} must be a list of strings, not one string")
+def _keys(value: tuple[str, ...], name: str) -> tuple[str, ...]:
     keys = []
     for key in value:
-        if not isinstance(key, str):
-            raise TypeError(f"{name} must hold strings, not {type(key).__name__}")
         if any(not ch.isprintable() for ch in key.strip()):
-            raise ValueError(f"{name}: a key cannot hold control characters")
+            raise ConfigError("a key cannot hold control characters", key=name)
         if key.strip():
             keys.append(key.strip())
     return tuple(dict.fromkeys(keys))
 
 
-def _threshold(value: float | None, name: str) -> None:
-    if value is not None and not (isinstance(value, int | float) and 0.0 <= value <= 1.0):
-        raise ValueError(f"{name} must be a number from 0 to 1")
-
-
 @dataclass(frozen=True, slots=True)
-class Rules:
+class Rules(Settings):
     """Moderation rules, WordPress's defaults; immutable, loadable from TOML.
 
     ``max_links`` 0 and ``flood_seconds`` 0 switch those checks off. Keys match as
     case-insensitive substrings (empty ones are ignored). ``hold_threshold`` and
     ``spam_threshold`` override the model's own; ``validation`` sets the field checks, or
-    ``None`` skips them.
+    ``None`` skips them. In a rules file (:meth:`from_toml`) the top-level keys are these fields,
+    ``[validation]`` is a table of :class:`~safecomment.validate.ValidationRules` fields, and
+    ``validation = false`` skips the field checks.
     """
 
-    max_links: int = 2
+    max_links: int = bounded(2, 0)
     moderation_keys: tuple[str, ...] = ()
     disallowed_keys: tuple[str, ...] = ()
     duplicates: bool = True
-    flood_seconds: float = 15.0
-    hold_threshold: float | None = None
-    spam_threshold: float | None = None
+    flood_seconds: float = bounded(15.0, 0)
+    hold_threshold: float | None = bounded(None, 0, 1)
+    spam_threshold: float | None = bounded(None, 0, 1)
     validation: ValidationRules | None = DEFAULT_RULES
 
-    def __post_init__(self) -> None:
+    def _check(self) -> None:
         set_ = object.__setattr__
         set_(self, "moderation_keys", _keys(self.moderation_keys, "moderation_keys"))
         set_(self, "disallowed_keys", _keys(self.disallowed_keys, "disallowed_keys"))
-        if isinstance(self.max_links, bool) or not isinstance(self.max_links, int):
-            raise TypeError("max_links must be an int")
-        if self.max_links < 0:
-            raise ValueError("max_links must be >= 0")
-        if not isinstance(self.duplicates, bool):
-            raise TypeError("duplicates must be a bool")
-        if not isinstance(self.flood_seconds, int | float) or self.flood_seconds < 0:
-            raise ValueError("flood_seconds must be a number >= 0")
-        _threshold(self.hold_threshold, "hold_threshold")
-        _threshold(self.spam_threshold, "spam_threshold")
         if (
             self.hold_threshold is not None
             and self.spam_threshold is not None
             and self.hold_threshold > self.spam_threshold
         ):
-            raise ValueError("hold_threshold cannot be above spam_threshold")
-        if self.validation is not None and not isinstance(self.validation, ValidationRules):
-            raise TypeError("validation must be ValidationRules or None")
-
-    def replace(self, **changes: Any) -> Rules:
-        """Return new rules with ``changes`` applied (these are never modified)."""
-        return dataclasses.replace(self, **changes)
-
-    @classmethod
-    def from_mapping(cls, data: Mapping[str, Any]) -> Rules:
-        """Rules from a mapping shaped like the TOML file (see :meth:`from_toml`)."""
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ValueError(f"unknown rule(s): {', '.join(unknown)}")
-        values = dict(data)
-        validation = values.get("validation", {})
-        if validation is False:
-            values["validation"] = None
-        elif isinstance(validation, Mapping):
-            values["validation"] = DEFAULT_RULES.replace(**validation)
-        else:
-            raise TypeError("validation must be a table of validation rules, or false")
-        return cls(**values)
-
-    @classmethod
-    def from_toml(cls, path: str | Path) -> Rules:
-        """Load rules from a TOML file: top-level keys are the field names, plus an optional
-        ``[validation]`` table of :class:`~safecomment.validate.ValidationRules` fields
-        (or ``validation = false``). Errors are ``ValueError`` naming the file."""
-        try:
-            with open(path, "rb") as stream:
-                data = tomllib.load(stream)
-            return cls.from_mapping(data)
-        except (OSError, tomllib.TOMLDecodeError, TypeError, ValueError) as error:
-            raise ValueError(f"{path}: {error}") from None
+            raise ConfigError("cannot be above spam_threshold", key="hold_threshold")
 
 
 @dataclass(frozen=True, slots=True)

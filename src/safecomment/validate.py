@@ -8,7 +8,6 @@ user typed, and the email only ever leaves as a :class:`~safecomment.privacy.Pri
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import logging
 import re
@@ -25,6 +24,7 @@ from .messages import message
 from .policy import Policy
 from .privacy import PrivateEmail
 from .sanitize import InputTooLongError, SanitizedHTML, sanitize
+from .settings import Settings, bounded
 from .urls import is_safe_url
 
 __all__ = [
@@ -77,7 +77,7 @@ class ValidationError(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
-class ValidationRules:
+class ValidationRules(Settings):
     """What a valid comment needs; the defaults are WordPress's (limits in UTF-8 bytes).
 
     ``min_content_length`` counts characters of the sanitised plain text; ``0`` allows an empty
@@ -85,24 +85,11 @@ class ValidationRules:
     """
 
     require_name_email: bool = True
-    max_name_bytes: int = 245
-    max_email_bytes: int = 100
-    max_url_bytes: int = 200
-    max_content_bytes: int = 65525
-    min_content_length: int = 1
-
-    def __post_init__(self) -> None:
-        for f in dataclasses.fields(self):
-            value = getattr(self, f.name)
-            if f.name == "require_name_email":
-                if not isinstance(value, bool):
-                    raise TypeError("require_name_email must be a bool")
-            elif not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                raise ValueError(f"{f.name} must be an int >= 0")
-
-    def replace(self, **changes: Any) -> ValidationRules:
-        """Return new rules with ``changes`` applied (these are never modified)."""
-        return dataclasses.replace(self, **changes)
+    max_name_bytes: int = bounded(245, 0)
+    max_email_bytes: int = bounded(100, 0)
+    max_url_bytes: int = bounded(200, 0)
+    max_content_bytes: int = bounded(65525, 0)
+    min_content_length: int = bounded(1, 0)
 
 
 DEFAULT_RULES: Final = ValidationRules()
