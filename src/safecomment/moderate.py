@@ -377,8 +377,10 @@ def _start_worker(assessor: _Assessor) -> None:
 
 
 def _pack(chunk: list[Comment]) -> list[_Packed]:
+    # an email crosses to the worker only as the explicitly picklable copy
     return [
-        (c.content, c.author_name, c.author_email, c.author_url, c.author_ip, c.user_agent, c.type)
+        (c.content, c.author_name, c.author_email and c.author_email.picklable(), c.author_url,
+         c.author_ip, c.user_agent, c.type)
         for c in chunk
     ]
 

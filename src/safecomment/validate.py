@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+import traceback
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -157,9 +158,22 @@ def _name(value: object, rules: ValidationRules) -> str:
 
 
 def _email(value: object, rules: ValidationRules) -> PrivateEmail | None:
-    if isinstance(value, PrivateEmail):  # re-validating a record: the address stays inside
-        value = value.reveal()
-    address = _text(value, limit=rules.max_email_bytes, too_long="email_too_long")
+    """The checked address of ``value`` (a :class:`PrivateEmail` or a non-``str``).
+
+    Only the frames below this one hold the raw address; whatever leaves them (a field error,
+    a crash, Ctrl-C) leaves with their locals cleared, so a traceback that records locals
+    (``capture_locals``, error reporters) shows none.
+    """
+    try:
+        return _checked_email(value, rules)
+    except BaseException as error:
+        traceback.clear_frames(error.__traceback__)
+        raise
+
+
+def _checked_email(value: object, rules: ValidationRules) -> PrivateEmail | None:
+    given = value.reveal() if isinstance(value, PrivateEmail) else value
+    address = _text(given, limit=rules.max_email_bytes, too_long="email_too_long")
     if not address:
         if rules.require_name_email:
             raise _Invalid("require_name_email")
@@ -167,6 +181,8 @@ def _email(value: object, rules: ValidationRules) -> PrivateEmail | None:
     normalized = _normalized_email(address)
     if normalized is None:
         raise _Invalid("require_valid_email")
+    if normalized == given and type(value) is PrivateEmail:
+        return value  # already normalised: the same immutable email will do
     return PrivateEmail(normalized)
 
 
@@ -250,6 +266,8 @@ def validate_comment(
     sanitised with ``policy`` (the default policy when ``None``) by a cached
     :class:`~safecomment.sanitize.Sanitizer`.
     """
+    if isinstance(email, str):  # from here on no local of this call holds the raw address
+        email = PrivateEmail(email)
     rules = DEFAULT_RULES if rules is None else rules
     if not isinstance(rules, ValidationRules):
         raise TypeError(f"rules must be ValidationRules, not {type(rules).__name__}")

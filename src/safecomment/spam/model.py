@@ -11,6 +11,13 @@ and loading imports neither joblib nor scikit-learn.
 The payload is the fitted linear model exported to plain data (:mod:`.scorer`) plus the
 scikit-learn pipeline it was exported from, as pickled bytes that are unpickled (with the full
 unpickler) only when :attr:`SpamModel.pipeline` is read, to inspect or compare.
+
+A file that verifies can still be wrong (its manifest is written by the same hand), so loading
+also bounds what it costs and what it can do: only a regular file is opened (never a device or a
+FIFO), the file and its decompressed payload are capped (:data:`MAX_FILE_BYTES`,
+:data:`MAX_PAYLOAD_BYTES`) before they are read or expanded past the cap, the manifest's byte
+count is compared before the model is read, and every number of the model must be finite and in
+range (scales and IDF weights positive), so no score is ever NaN.
 """
 
 from __future__ import annotations
@@ -23,11 +30,12 @@ import json
 import os
 import pickle
 import re
+import stat
 import tempfile
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Final, NamedTuple
+from typing import IO, Any, Final, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -40,6 +48,8 @@ __all__ = [
     "BUNDLED_FILE",
     "BUNDLED_SHA256",
     "FORMAT",
+    "MAX_FILE_BYTES",
+    "MAX_PAYLOAD_BYTES",
     "ModelVerificationError",
     "SpamModel",
     "Thresholds",
@@ -55,6 +65,23 @@ BUNDLED_SHA256: Final = "fc7363af83c29a03ddd89788d448e18d4cc716a7c8186cfbbc404d8
 FORMAT: Final = "safecomment-spam-model/1"
 """The payload format this version reads and writes."""
 
+MAX_FILE_BYTES: Final = 64 * 1024 * 1024
+"""The largest model file :meth:`SpamModel.load` reads (the bundled one is under 0.5 MB)."""
+
+MAX_PAYLOAD_BYTES: Final = 256 * 1024 * 1024
+"""The largest decompressed payload :meth:`SpamModel.load` unpickles."""
+
+_MAX_MANIFEST_BYTES: Final = 1024 * 1024
+# Every number of a model lies within +-_MAX_MAGNITUDE, and scales and IDF weights are at least
+# _MIN_POSITIVE: with those bounds no sum, product or quotient in the scorer overflows to inf,
+# so no score can be NaN (the bundled model's numbers lie within 0.025..8 in magnitude).
+_MAX_MAGNITUDE: Final = 1e6
+_MIN_POSITIVE: Final = 1e-6
+_ARRAYS: Final = {  # payload block -> its float64 arrays -> the smallest value allowed
+    "word": {"idf": _MIN_POSITIVE, "coef": -_MAX_MAGNITUDE},
+    "char": {"idf": _MIN_POSITIVE, "coef": -_MAX_MAGNITUDE},
+    "structure": {"mean": -_MAX_MAGNITUDE, "scale": _MIN_POSITIVE, "coef": -_MAX_MAGNITUDE},
+}
 _SHA256: Final = re.compile(r"[0-9a-f]{64}")
 
 
@@ -90,33 +117,88 @@ def _checked_hash(value: object, where: str) -> str:
     return text
 
 
-def _expected_hash(path: Path, sha256: str | None, trust: bool) -> str | None:
-    """The hash ``path`` must have: the caller's, else its manifest's; ``None`` when trusted."""
+def _open_regular(path: Path, limit: int) -> IO[bytes]:
+    """``path`` opened for reading if it is a regular file of at most ``limit`` bytes.
+
+    Opened without blocking, so a FIFO is refused instead of waited on; a device (``/dev/zero``)
+    is refused before a byte is read.
+    """
+    handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    file = os.fdopen(handle, "rb")
+    try:
+        info = os.fstat(handle)
+        if not stat.S_ISREG(info.st_mode):
+            raise ModelVerificationError(f"{path.name}: not a regular file")
+        if info.st_size > limit:
+            raise ModelVerificationError(
+                f"{path.name}: {info.st_size:,} bytes, more than the {limit:,} allowed"
+            )
+    except BaseException:
+        file.close()
+        raise
+    return file
+
+
+def _read_all(file: IO[bytes], name: str) -> bytes:
+    """All of a file :func:`_open_regular` opened: the size it had then, not a byte more."""
+    size = os.fstat(file.fileno()).st_size
+    data = file.read(size + 1)  # a buffer of the file's size, not of the cap
+    if len(data) != size:
+        raise ModelVerificationError(f"{name}: the file changed while it was read")
+    return data
+
+
+def _expected(path: Path, sha256: str | None, trust: bool) -> tuple[str | None, int | None]:
+    """The hash ``path`` must have (the caller's, else its manifest's; ``None`` when trusted)
+    and, from the manifest, its size in bytes (``None`` when not recorded)."""
     if sha256 is not None:
-        return _checked_hash(sha256, "sha256 argument")
+        return _checked_hash(sha256, "sha256 argument"), None
     if trust:
-        return None
+        return None, None
     manifest = manifest_path(path)
     try:
-        recorded = json.loads(manifest.read_text(encoding="utf-8"))
+        with _open_regular(manifest, _MAX_MANIFEST_BYTES) as file:
+            text = _read_all(file, manifest.name)
+        recorded = json.loads(text.decode("utf-8"))
     except FileNotFoundError:
         raise ModelVerificationError(
-            f"{path.name}: no manifest ({manifest.name}) to verify it against; pass the file's "
-            "sha256, or trust=True for a file you made yourself"
+            f"{path.name}: no manifest ({manifest.name}) to verify it against; put the manifest "
+            "that came with the model next to it (`safecomment train` writes one), or, from "
+            "Python, pass SpamModel.load the file's sha256 as you got it from its author"
         ) from None
+    except ModelVerificationError:
+        raise
     except (OSError, ValueError) as error:
         raise ModelVerificationError(f"{manifest.name}: unreadable manifest ({error})") from None
-    return _checked_hash(recorded.get("sha256") if isinstance(recorded, dict) else None,
-                         f"{manifest.name} sha256")
+    if not isinstance(recorded, dict):
+        raise ModelVerificationError(f"{manifest.name}: the manifest is not a JSON object")
+    size = recorded.get("bytes")
+    if size is not None and (type(size) is not int or size < 0):
+        raise ModelVerificationError(f"{manifest.name} bytes: not a byte count")
+    return _checked_hash(recorded.get("sha256"), f"{manifest.name} sha256"), size
+
+
+def _decompressed(raw: bytes, name: str) -> bytes:
+    """A joblib file's pickle: zlib-decompressed (at most :data:`MAX_PAYLOAD_BYTES`) or as is."""
+    if raw[:1] != b"\x78":  # zlib, as joblib.dump(compress=("zlib", n)) writes
+        return raw
+    inflater = zlib.decompressobj()
+    try:
+        data = inflater.decompress(raw, MAX_PAYLOAD_BYTES + 1)
+    except zlib.error as error:
+        raise ModelVerificationError(f"{name}: damaged compressed data ({error})") from None
+    if len(data) > MAX_PAYLOAD_BYTES:
+        raise ModelVerificationError(
+            f"{name}: the compressed data expands to more than {MAX_PAYLOAD_BYTES:,} bytes"
+        )
+    if not inflater.eof or inflater.unused_data:
+        raise ModelVerificationError(f"{name}: damaged compressed data (truncated or trailing)")
+    return data
 
 
 def _unpickled(raw: bytes, name: str) -> Any:
     """The payload of a joblib file (zlib-compressed or plain pickle), builtins only."""
-    if raw[:1] == b"\x78":  # zlib, as joblib.dump(compress=("zlib", n)) writes
-        try:
-            raw = zlib.decompress(raw)
-        except zlib.error as error:
-            raise ModelVerificationError(f"{name}: damaged compressed data ({error})") from None
+    raw = _decompressed(raw, name)
     if raw[:1] != b"\x80":
         raise ModelVerificationError(f"{name}: not a joblib/pickle file")
     try:
@@ -125,6 +207,37 @@ def _unpickled(raw: bytes, name: str) -> Any:
         raise
     except Exception as error:  # noqa: BLE001 - any unpickling failure means a bad file
         raise ModelVerificationError(f"{name}: unreadable model data ({error!r})") from None
+
+
+def _number(value: object, name: str, low: float = -_MAX_MAGNITUDE,
+            high: float = _MAX_MAGNITUDE) -> float:
+    """``value`` as a float if it is an int or float from ``low`` to ``high`` (so not NaN)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+        raise ModelVerificationError(
+            f"model payload: {name} must be a finite number from {low:g} to {high:g}"
+        )
+    return float(value)
+
+
+def _check_numbers(payload: Mapping[str, Any]) -> None:
+    """Refuse a payload with a number that is not finite or out of range (see _MAX_MAGNITUDE)."""
+    for block, arrays in _ARRAYS.items():
+        for key, low in arrays.items():
+            data = payload[block][key]
+            if not isinstance(data, bytes) or len(data) % 8:
+                raise TypeError(f"{block} {key} must be float64 bytes")
+            values = np.frombuffer(data, dtype="<f8")
+            if not np.all((values >= low) & (values <= _MAX_MAGNITUDE)):
+                raise ModelVerificationError(
+                    f"model payload: every {block} {key} value must be finite and from {low:g} "
+                    f"to {_MAX_MAGNITUDE:g}"
+                )
+    _number(payload["intercept"], "intercept")
+    calibration = payload["calibration"]
+    if not isinstance(calibration, list | tuple) or len(calibration) != 2:
+        raise TypeError("calibration must hold two numbers")
+    for value in calibration:
+        _number(value, "calibration")
 
 
 class SpamModel:
@@ -143,15 +256,19 @@ class SpamModel:
         if not isinstance(payload, Mapping) or payload.get("format") != FORMAT:
             raise ModelVerificationError(f"not a safecomment spam model (format {FORMAT})")
         try:
+            _check_numbers(payload)
             self._scorer = LinearScorer(payload)
-            hold, spam = (float(value) for value in payload["thresholds"])
+            hold, spam = (_number(value, "thresholds", 0.0, 1.0) for value in payload["thresholds"])
             info = payload["info"]
             pipeline = payload.get("pipeline")
             if not isinstance(info, dict) or not isinstance(pipeline, bytes | None):
                 raise TypeError("info must be a dict and pipeline bytes or None")
-        except (KeyError, TypeError, ValueError) as error:
+            json.dumps(info, allow_nan=False)  # the manifest is written from it
+        except ModelVerificationError:
+            raise
+        except (KeyError, TypeError, ValueError, RecursionError) as error:
             raise ModelVerificationError(f"model payload is malformed: {error!r}") from None
-        if not 0.0 <= hold <= spam <= 1.0:
+        if not hold <= spam:
             raise ModelVerificationError("model thresholds must be 0 <= hold <= spam <= 1")
         self._thresholds = Thresholds(hold, spam)
         self._info: dict[str, Any] = info
@@ -175,7 +292,9 @@ class SpamModel:
         when given, else the ``sha256`` in its manifest (:func:`manifest_path`); with neither, it
         loads only with ``trust=True``. A manifest is written next to the model by the same
         hand, so it catches corruption and mix-ups, not an attacker who can write both files:
-        for files from elsewhere, pass the hash you got through a trusted channel.
+        for files from elsewhere, pass the hash you got through a trusted channel. Whatever
+        verified it, the file must be a regular file within :data:`MAX_FILE_BYTES`, expand to
+        at most :data:`MAX_PAYLOAD_BYTES` and hold finite, in-range numbers only.
         Raises :class:`ModelVerificationError` (a ``ValueError``) or ``OSError``.
         """
         if path is None:
@@ -188,8 +307,15 @@ class SpamModel:
         else:
             file = Path(path)
             name = file.name
-            raw = file.read_bytes()
-            expected = _expected_hash(file, sha256, trust)
+            with _open_regular(file, MAX_FILE_BYTES) as opened:
+                expected, size = _expected(file, sha256, trust)  # before a byte of the model
+                actual_size = os.fstat(opened.fileno()).st_size
+                if size is not None and size != actual_size:
+                    raise ModelVerificationError(
+                        f"{name}: {actual_size:,} bytes, but its manifest records {size:,}; the "
+                        "file was changed or replaced, so it was not loaded"
+                    )
+                raw = _read_all(opened, name)
         actual = hashlib.sha256(raw).hexdigest()
         if expected is not None and not hmac.compare_digest(actual, expected):
             raise ModelVerificationError(
@@ -206,6 +332,11 @@ class SpamModel:
         buffer = io.BytesIO()
         joblib.dump(self._payload(), buffer, compress=("zlib", 9))
         raw = buffer.getvalue()
+        if len(raw) > MAX_FILE_BYTES:
+            raise ModelVerificationError(
+                f"{file.name}: {len(raw):,} bytes, more than the {MAX_FILE_BYTES:,} allowed"
+            )
+        _decompressed(raw, file.name)  # refuses what load() would refuse, before writing
         self.sha256 = hashlib.sha256(raw).hexdigest()
         manifest = {"file": file.name, "bytes": len(raw), **self.manifest}
         _write_atomic(file, raw)
