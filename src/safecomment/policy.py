@@ -10,6 +10,7 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 OnDisallowed = Literal["strip", "escape"]
+IdnHosts = Literal["unicode", "punycode"]
 
 _DEFAULT_ATTRIBUTES: dict[str, frozenset[str]] = {
     "a": frozenset({"href", "title"}),
@@ -64,6 +65,7 @@ class Policy:
     max_depth: int | None = 512
     strip_controls: bool = True
     strip_bidi: bool = True
+    idn_hosts: IdnHosts = "unicode"
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -83,6 +85,8 @@ class Policy:
             raise ValueError("set link_rel=None to let comments choose their own rel on <a>")
         if self.on_disallowed not in ("strip", "escape"):
             raise ValueError(f"on_disallowed must be 'strip' or 'escape': {self.on_disallowed!r}")
+        if self.idn_hosts not in ("unicode", "punycode"):
+            raise ValueError(f"idn_hosts must be 'unicode' or 'punycode': {self.idn_hosts!r}")
         if not isinstance(self.max_autolinks, int) or self.max_autolinks < 0:
             raise ValueError("max_autolinks must be an int >= 0")
         for limit in ("max_length", "max_depth"):
