@@ -5,7 +5,8 @@ Scripts come from confusable_homoglyphs (Unicode's Scripts.txt and confusables.t
 data rather than a table of ours). Mixed script follows UTS #39's "highly restrictive" level:
 one script per label, or Latin with Han plus Hiragana/Katakana (Japanese), Hangul (Korean) or
 Bopomofo (Chinese). A label wholly in one other script is whole-script confusable when every
-letter of it has a Latin look-alike (``раураl`` in Cyrillic). Like the removal report, these
+letter of it has an ASCII look-alike (``раураl`` in Cyrillic) and the TLD is not in that
+script (``.рф`` sites are Cyrillic on purpose), much as browsers decide to show punycode. Like the removal report, these
 findings are for moderators: a link is never changed because of them.
 """
 
@@ -58,23 +59,37 @@ def unicode_host(host: str) -> str:
     return ".".join(labels)
 
 
+def _looks_ascii(char: str) -> bool:
+    """True when ``char`` has an ASCII letter or digit among its confusables."""
+    from confusable_homoglyphs import confusables
+
+    return any(
+        glyph["c"].isascii() and glyph["c"].isalnum()
+        for glyph in confusables.confusables_data.get(char, ())
+    )
+
+
 def confusable_label(host: str) -> str | None:
-    """The first label of ``host`` that mixes scripts or is whole-script confusable with Latin
-    (``xn--`` labels decoded first), or ``None``. ASCII hosts return ``None`` at once."""
+    """The first label of ``host`` that mixes scripts, or is written in one other script but
+    every letter of it looks like an ASCII one (unless the TLD is in that script too, as
+    ``.рф`` is), or ``None``. ``xn--`` labels are decoded first; ASCII hosts return at once."""
     if host.isascii() and "xn--" not in host.lower():
         return None
-    from confusable_homoglyphs import categories, confusables
+    from confusable_homoglyphs import categories
 
-    for label in unicode_host(host).split("."):
+    labels = unicode_host(host).split(".")
+    tld_scripts = {categories.alias(char) for char in labels[-1]} - _NEUTRAL
+    for label in labels:
         if label.isascii():
             continue
         scripts = {categories.alias(char) for char in label} - _NEUTRAL
         if len(scripts) > 1 and not any(scripts <= mix for mix in _ALLOWED_MIXES):
             return label
-        if len(scripts) == 1 and scripts != {"LATIN"} and all(
-            confusables.is_confusable(char, preferred_aliases=["latin"])
-            for char in set(label)
-            if categories.alias(char) not in _NEUTRAL
+        if (
+            len(scripts) == 1
+            and scripts != {"LATIN"}
+            and scripts != tld_scripts
+            and all(_looks_ascii(char) for char in set(label) if char.isalpha())
         ):
             return label
     return None
