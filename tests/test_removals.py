@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import io
+import json
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from fixtures.hostile import BENIGN, HOSTILE, LARGE, Benign
-from safecomment import DEFAULT_POLICY, Policy, Removal, Sanitizer, sanitize, sanitize_report
+from safecomment import (
+    DEFAULT_POLICY,
+    Policy,
+    Removal,
+    Sanitizer,
+    report,
+    sanitize,
+    sanitize_report,
+)
+from safecomment.moderate import Decision
+from safecomment.record import Comment
 from safecomment.removals import EXCERPT_CHARS, MAX_DISTINCT, summary, summary_text
 from test_properties import ANY_STR, CONFIGS, FAST, HTMLISH, PLAINISH, PROFILE
 
@@ -172,3 +185,30 @@ def test_clean_report_html_is_clean_html(config: str, html: str) -> None:
                 max_size=20).map("".join))
 def test_markup_inside_the_policy_reports_nothing(html: str) -> None:
     assert sanitize_report(html)[1] == ()
+
+
+def _report(format: str, decisions: list[Decision]) -> str:
+    stream = io.StringIO()
+    with report.Report(stream, format) as out:
+        for n, decision in enumerate(decisions):
+            out.add(Comment(id=str(n), content=""), decision)
+    return stream.getvalue()
+
+
+def test_reports_carry_a_compact_removed_summary_in_every_format() -> None:
+    html, removed = sanitize_report("<img src=x onerror=a><img src=y>=<b onclick=b>hi</b>")
+    decisions = [Decision("hold", 0.5, ("possible_spam",), html, removed),
+                 Decision("approve", 0.1, (), sanitize("plain"))]
+    jsonl = [json.loads(line) for line in _report("jsonl", decisions).splitlines()]
+    assert jsonl[0]["removed"] == {"element:img": 2, "attribute:src": 2, "attribute:onerror": 1,
+                                   "attribute:onclick": 1}
+    assert "removed" not in jsonl[1]  # JSON rows carry only what applies
+    assert json.loads(_report("json", decisions)) == jsonl
+    rows = list(csv.DictReader(io.StringIO(_report("csv", decisions))))
+    assert rows[0]["removed"] == "element:img=2;attribute:src=2;attribute:onerror;attribute:onclick"
+    assert rows[1]["removed"] == ""
+    text = _report("text", decisions).splitlines()
+    assert "possible_spam  [element:img=2,attribute:src=2,attribute:onerror,attribute:onclick]" in (
+        text[0]
+    )
+    assert "[" not in text[1]
