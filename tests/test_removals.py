@@ -8,6 +8,7 @@ import io
 import json
 
 import pytest
+from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -21,6 +22,7 @@ from safecomment import (
     sanitize,
     sanitize_report,
 )
+from safecomment.cli import main
 from safecomment.moderate import Decision
 from safecomment.record import Comment
 from safecomment.removals import EXCERPT_CHARS, MAX_DISTINCT, summary, summary_text
@@ -212,3 +214,21 @@ def test_reports_carry_a_compact_removed_summary_in_every_format() -> None:
         text[0]
     )
     assert "[" not in text[1]
+
+
+def test_cli_sanitize_report_prints_the_html_and_the_removals_as_json() -> None:
+    html = '<b onclick="x">hi</b><script>alert(1)</script> <a href="javascript:x">y</a>'
+    result = CliRunner().invoke(main, ["sanitize", "--report"], input=html.encode())
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document["html"] == sanitize(html)
+    assert document["removed"] == [
+        {"kind": "attribute", "name": "onclick", "excerpt": "x", "reason": "not_allowed",
+         "count": 1},
+        {"kind": "element", "name": "script", "excerpt": "<script>alert(1)",
+         "reason": "not_allowed", "count": 1},
+        {"kind": "url", "name": "javascript", "excerpt": "javascript:x",
+         "reason": "unsafe_scheme", "count": 1},
+    ]
+    plain = CliRunner().invoke(main, ["sanitize"], input=html.encode())
+    assert plain.stdout == sanitize(html) + "\n"  # without --report: the HTML alone

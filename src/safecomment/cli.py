@@ -290,8 +290,10 @@ def _load_model(path: Path | None) -> Any:
 @click.option("--engine", type=click.Choice(["nh3", "bleach"]), default="nh3", show_default=True)
 @policy_option
 @click.option("--verify", is_flag=True, help="Re-check the output with html5lib; fail closed.")
+@click.option("--report", is_flag=True,
+              help='Print JSON instead: {"html": ..., "removed": [...]}, what was removed and why.')
 def sanitize_command(file: io.BufferedReader, engine: str, policy_file: Path | None,
-                     verify: bool) -> None:
+                     verify: bool, report: bool) -> None:
     """Sanitise the HTML in FILE (default: standard input) and print it."""
     from .sanitize import Sanitizer
 
@@ -305,9 +307,16 @@ def sanitize_command(file: io.BufferedReader, engine: str, policy_file: Path | N
     except ValueError as error:
         raise click.UsageError(str(error)) from None
     try:
-        clean = sanitizer.clean(text)
+        clean, removed = sanitizer.clean_report(text) if report else (sanitizer.clean(text), ())
     except ValueError as error:  # too long, or verification failed
         _fail(f"{name}: {error}")
+    if report:
+        import json
+
+        document = {"html": clean, "removed": [dataclasses.asdict(r) for r in removed]}
+        with _utf8_stdout() as out:
+            out.write(json.dumps(document, ensure_ascii=False) + "\n")
+        return
     with _utf8_stdout() as out:
         out.write(clean)
         if clean and not clean.endswith("\n"):

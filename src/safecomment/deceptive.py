@@ -6,8 +6,9 @@ data rather than a table of ours). Mixed script follows UTS #39's "highly restri
 one script per label, or Latin with Han plus Hiragana/Katakana (Japanese), Hangul (Korean) or
 Bopomofo (Chinese). A label wholly in one other script is whole-script confusable when every
 letter of it has an ASCII look-alike (``раураl`` in Cyrillic) and the TLD is not in that
-script (``.рф`` sites are Cyrillic on purpose), much as browsers decide to show punycode. Like the removal report, these
-findings are for moderators: a link is never changed because of them.
+script (``.рф`` sites are Cyrillic on purpose), much as browsers decide to show punycode.
+Like the removal report, these findings are for moderators: a link is never changed because of
+them.
 """
 
 from __future__ import annotations

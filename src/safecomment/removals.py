@@ -146,8 +146,8 @@ class RemovalFinder:
         )
 
     def __call__(self, html: str, cleaned: str) -> tuple[Removal, ...]:
-        """What cleaning ``html`` into ``cleaned`` removed, in order of first occurrence, then
-        the deceptive links in ``cleaned``."""
+        """What cleaning ``html`` into ``cleaned`` removed: control and bidi characters, then
+        markup in input order, then the deceptive links in ``cleaned``."""
         found = _Collector()
         self._scan_characters(html, found)
         if "<" in html:

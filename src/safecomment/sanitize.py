@@ -158,8 +158,8 @@ class Sanitizer:
         return SanitizedHTML(out)
 
     def clean_report(self, html: str) -> tuple[SanitizedHTML, tuple[Removal, ...]]:
-        """``clean(html)`` and what it removed (and the deceptive links it kept), in order of
-        first occurrence. The report is for people, not for security decisions."""
+        """``clean(html)`` and what it removed (characters, then markup in input order), then
+        the deceptive links it kept. The report is for people, not for security decisions."""
         out = self.clean(html)
         return out, self.removals(html, out)
 
