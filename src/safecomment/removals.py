@@ -149,9 +149,11 @@ class RemovalFinder:
         """What cleaning ``html`` into ``cleaned`` removed: control and bidi characters, then
         markup in input order, then the deceptive links in ``cleaned``."""
         found = _Collector()
-        self._scan_characters(html, found)
-        if "<" in html:
-            self._scan_markup(self._hygiene(html), found)  # the text the engines parse
+        text = self._hygiene(html)  # the text the engines parse
+        if text is not html or "&#" in html:  # hygiene returns its input when it removes nothing
+            self._scan_characters(html, found)
+        if "<" in text:
+            self._scan_markup(text, found)
         for host, shown in deceptive_links(cleaned):
             found.add("link", host, shown, "deceptive")
         return found.removals()
