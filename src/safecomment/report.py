@@ -125,7 +125,7 @@ class _Writer:
 
 class _TextWriter(_Writer):
     """Aligned lines for a person; HTML shown on one line, cut at 120 characters; what was
-    removed in brackets after the reasons."""
+    removed as ``removed=...`` after the reasons."""
 
     def row(self, row: Row) -> None:
         if row["action"] == "error":
@@ -136,8 +136,8 @@ class _TextWriter(_Writer):
                 html = html[: _TEXT_HTML_CHARS - 1] + "…"
             where = f"{_printable(row['thread'])}#{_printable(row['id'])}"
             reasons = ",".join(row["reasons"]) or "-"
-            if "removed" in row:  # in brackets, only when something was removed
-                reasons += f"  [{_printable(summary_text(row['removed']))}]"
+            if "removed" in row:  # only when something was removed
+                reasons += f"  removed={_printable(summary_text(row['removed']))}"
             line = (
                 f"{row['action']:<7} {row['score']:.4f}  {where}  {_printable(row['email']) or '-'}"
                 f"  {reasons}  {html}"
