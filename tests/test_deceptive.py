@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-import pytest
+from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from fixtures.hostile import HOSTILE
 from safecomment import DEFAULT_POLICY, Sanitizer, sanitize_report, verify
 from safecomment.deceptive import confusable_label, deceptive_links
 from safecomment.idn import ascii_host_url
 from safecomment.moderate import Moderator
 from test_moderate import KeywordScorer, comment
-from test_properties import CONFIGS
+from test_properties import CONFIGS, PROFILE
 
 RAYPAL = "\u0440\u0430\u0443\u0440\u0430l"  # "paypal" in Cyrillic letters and a Latin l
 APPLE = "\u0430\u0440\u0440l\u0435"  # "apple", Cyrillic but the l
@@ -142,3 +147,30 @@ def test_engines_agree_on_what_was_deceptive() -> None:
     }
     assert len({tuple(found) for found in reports.values()}) == 1
     assert len(reports["nh3"]) == 2
+
+
+_HOST = st.text(st.sampled_from("abcxyz019-.\u0430\u043e\u0440\u00e9\u00fc\u65e5\u672c\u00df"),
+                min_size=1, max_size=14)
+
+
+@engines
+@PROFILE
+@given(host=_HOST, text=st.sampled_from(["x", "paypal.com", "https://www.example.com/", ""]))
+def test_punycode_output_verifies_and_is_stable(engine: str, host: str, text: str) -> None:
+    sanitizer = Sanitizer(PUNYCODE, engine)
+    out = sanitizer.clean(f'<a href="http://{host}/p?q=\u00fc">{text}</a> see www.{host}.com')
+    assert verify(out, PUNYCODE) == []
+    assert sanitizer.clean(out) == out
+    for href in out.links():
+        assert ascii_host_url(href) == href  # every host that IDNA accepts is ASCII already
+    sanitizer.clean_report(out)  # the report never fails on what the policy produced
+
+
+def test_reports_are_the_same_from_many_threads() -> None:
+    cases = [html for _, html in HOSTILE if len(html) < 5000] + [
+        '<a href="http://evil.example/">https://www.paypal.com/</a> www.p\u0430ypal.com'
+    ] * 20
+    sanitizer = Sanitizer()
+    serial = [sanitizer.clean_report(html) for html in cases]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert list(pool.map(sanitizer.clean_report, cases)) == serial
