@@ -64,6 +64,9 @@ def found(html: str, policy: Policy | None = None) -> list[tuple[str, str, str]]
         ('<b title="a>b" onclick=\'x>y\'>z</b>', [("attribute", "title", "not_allowed"),
                                                   ("attribute", "onclick", "not_allowed")]),
         ("<svg><a href=x>y</a></svg>", [("element", "svg", "not_allowed")]),
+        # the input ends inside the tag: the tokenizer drops it, there is nothing to report
+        ('ok <img src=x onerror="alert(1)>', []),
+        ("ok <b onclick=x", []),
     ],
 )
 def test_each_removal_says_what_its_name_and_why(

@@ -44,9 +44,10 @@ _ATTRIBUTES: Final = rf"(?:[\t\n\f\r /]+|{_NAME}(?:{_EQUALS}{_VALUE})?)*"
 # A start tag (its name, then its attributes), an end tag, a comment, or another markup
 # declaration or processing instruction (a "bogus comment"). Every branch ends at the '>' the
 # tokenizer stops at or at the end of the input, so a match never fails halfway: no backtracking.
+# A tag the input ends inside is dropped by the tokenizer: nothing to report.
 _TOKEN: Final = re.compile(
     rf"""<(?:
-        (?P<start>[A-Za-z][^\t\n\f\r />]*)(?P<attributes>{_ATTRIBUTES})(?:>|\Z)
+        (?P<start>[A-Za-z][^\t\n\f\r />]*)(?P<attributes>{_ATTRIBUTES})(?:(?P<closed>>)|\Z)
       | /[A-Za-z][^\t\n\f\r />]*{_ATTRIBUTES}(?:>|\Z)
       | !--(?P<comment>-?>|[\s\S]*?(?:--!?>|\Z))
       | (?P<bogus>[!?]|/[^A-Za-z>])[^>]*(?:>|\Z)
@@ -187,7 +188,7 @@ class RemovalFinder:
                 body = token.group()
                 name = "doctype" if body[:9].lower() == "<!doctype" else "bogus"
                 found.add("comment", name, body, "not_allowed")
-            elif (name := token.group("start")) is not None:
+            elif (name := token.group("start")) is not None and token.group("closed"):
                 name = name.lower()
                 if name == "plaintext":
                     end = len(text)
