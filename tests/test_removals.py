@@ -132,6 +132,13 @@ def test_escape_mode_reports_the_elements_it_showed_as_text() -> None:
     assert [r.label for r in removed] == ["element:img", "attribute:src"]
 
 
+def test_noscript_is_raw_text_where_the_engine_parses_with_scripting_on() -> None:
+    html = "<noscript><img src=x></noscript>"
+    assert [r.label for r in Sanitizer().clean_report(html)[1]] == ["element:noscript"]
+    bleach_out, removed = Sanitizer(engine="bleach").clean_report(html)
+    assert [r.label for r in removed] == ["element:noscript", "element:img", "attribute:src"]
+
+
 def test_a_policy_that_keeps_controls_reports_none() -> None:
     policy = DEFAULT_POLICY.replace(strip_controls=False, strip_bidi=False)
     assert found("a\u202eb\x01c", policy) == []

@@ -54,11 +54,11 @@ _TOKEN: Final = re.compile(
     )""",
     re.VERBOSE,
 )
-# Elements whose content the tokenizer reads as text up to their own end tag (html5ever parses
-# with scripting enabled, so noscript too), and plaintext, which never ends.
-_RAW_TEXT: Final = frozenset(
-    "script style xmp iframe noembed noframes noscript textarea title".split()
-)
+# Elements whose content the tokenizer reads as text up to their own end tag (plaintext never
+# ends), and noscript too where the parser runs with scripting on: html5ever (nh3) does,
+# html5lib (bleach) does not.
+_RAW_TEXT: Final = frozenset("script style xmp iframe noembed noframes textarea title".split())
+_SCRIPTING: Final = frozenset({"nh3"})
 _ALL_CONTROLS: Final = frozenset(_CONTROLS)
 
 
@@ -130,11 +130,13 @@ def _code_point(code: int) -> str:
 
 
 class RemovalFinder:
-    """A policy's removal scan, compiled once; calling it lists what a clean removed, and the
-    deceptive links it kept (those are found in the output: see ``deceptive.py``)."""
+    """A policy's removal scan for one engine (``"nh3"`` or ``"bleach"``), compiled once;
+    calling it lists what a clean removed, and the deceptive links it kept (those are found in
+    the output: see ``deceptive.py``)."""
 
-    def __init__(self, policy: Policy) -> None:
+    def __init__(self, policy: Policy, engine: str = "nh3") -> None:
         self.policy = policy
+        self._raw_text = _RAW_TEXT | ({"noscript"} if engine in _SCRIPTING else set())
         self._hygiene = TextHygiene(policy)
         self._is_safe = url_checker(policy.protocols)
         removed = (_CONTROLS if policy.strip_controls else []) + (
@@ -192,7 +194,7 @@ class RemovalFinder:
                 name = name.lower()
                 if name == "plaintext":
                     end = len(text)
-                elif name in _RAW_TEXT:
+                elif name in self._raw_text:
                     end = _closing(name).search(text, end).start()  # type: ignore[union-attr]
                 allowed = name in policy.tags
                 if not allowed:
@@ -222,6 +224,6 @@ class RemovalFinder:
 
 
 @functools.lru_cache(maxsize=32)
-def removal_finder(policy: Policy) -> RemovalFinder:
-    """The compiled :class:`RemovalFinder` for ``policy`` (cached)."""
-    return RemovalFinder(policy)
+def removal_finder(policy: Policy, engine: str = "nh3") -> RemovalFinder:
+    """The compiled :class:`RemovalFinder` for ``policy`` and ``engine`` (cached)."""
+    return RemovalFinder(policy, engine)

@@ -165,7 +165,7 @@ class Sanitizer:
 
     def removals(self, html: str, cleaned: str) -> tuple[Removal, ...]:
         """What cleaning ``html`` into ``cleaned`` (this sanitizer's output for it) removed."""
-        return removal_finder(self.policy)(html, cleaned)
+        return removal_finder(self.policy, self.engine)(html, cleaned)
 
 
 @functools.lru_cache(maxsize=32)
