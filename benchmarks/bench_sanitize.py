@@ -408,6 +408,33 @@ def bench_verify(corpus: list[str], repeat: int, mixed: dict[str, Timing]) -> No
     )
 
 
+def bench_report(samples: list[Sample], repeat: int, goals: Goals) -> None:
+    """``clean_report`` against ``clean`` (same Sanitizer, same run), overall and per kind."""
+    sanitizer = Sanitizer()
+    report = sanitizer.clean_report
+    print("\nclean_report() vs clean(): ns/B and the cost as a multiple of clean()")
+    print(f"  {'kind':<17} {'clean ns/B':>11} {'report ns/B':>12} {'x clean':>8}")
+    for label, tags in (("mixed corpus", set()), *BREAKDOWN):
+        texts = [sample.text for sample in samples if tags <= sample.tags]
+        timings = best_of({"clean": sanitizer.clean, "report": report}, texts, repeat)
+        ratio = timings["report"].seconds / timings["clean"].seconds
+        print(
+            f"  {label:<17} {timings['clean'].ns_per_byte:>11.1f} "
+            f"{timings['report'].ns_per_byte:>12.1f} {ratio:>7.2f}x"
+        )
+        if not tags:
+            goals.check("clean_report() vs clean() cost, mixed", ratio, ratio <= 5.0, "<= 5x")
+    print("  adversarial, 64 KB each (report cost as a multiple of clean)")
+    policy = DEFAULT_POLICY.replace(max_depth=None)  # cost of the scan, not of the depth gate
+    deep = Sanitizer(policy)
+    for label, unit in (*ADVERSARIAL, ("attribute flood", "<b a=1 b c='>' d"),
+                        ("quote flood", "<a'"), ("comment flood", "<!-- -->")):
+        text = (unit * (BUCKETS[-1] // len(unit) + 1))[: BUCKETS[-1]]
+        timings = best_of({"clean": deep.clean, "report": deep.clean_report}, [text], repeat)
+        ratio = timings["report"].seconds / timings["clean"].seconds
+        print(f"  {label:<28} {ratio:>7.2f}x")
+
+
 def bench_buckets(rng: random.Random, bucket_bytes: int, repeat: int, goals: Goals) -> None:
     """ns per byte for each size bucket, each bucket a corpus of the same mix at that size."""
     print(f"\nTime per byte by size bucket (same mix; ~{bucket_bytes // 1024} KB per bucket)")
@@ -510,6 +537,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     bench_breakdown(samples, repeat)
     bench_bleach(corpus, max(1, repeat // 2), mixed, goals)
     bench_verify(corpus, max(1, repeat // 2), mixed)
+    bench_report(samples, repeat, goals)
     bench_buckets(rng, bucket_bytes, repeat, goals)
     bench_adversarial(repeat, goals)
     if args.profile:

@@ -16,7 +16,15 @@ __version__ = "0.1.0"
 
 # Eager: these functions share their module's name, so they must be bound after the submodule.
 from .policy import DEFAULT_POLICY, Policy
-from .sanitize import InputTooLongError, SanitizedHTML, Sanitizer, UnsafeOutputError, sanitize
+from .removals import Removal
+from .sanitize import (
+    InputTooLongError,
+    SanitizedHTML,
+    Sanitizer,
+    UnsafeOutputError,
+    sanitize,
+    sanitize_report,
+)
 from .verify import Violation, verify
 
 # lazily imported public name -> module that defines it
@@ -46,6 +54,7 @@ __all__ = [
     "Moderator",
     "Policy",
     "PrivateEmail",
+    "Removal",
     "Rules",
     "SanitizedHTML",
     "Sanitizer",
@@ -58,6 +67,7 @@ __all__ = [
     "__version__",
     "read_comments",
     "sanitize",
+    "sanitize_report",
     "validate_comment",
     "verify",
 ]

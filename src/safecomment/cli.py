@@ -313,8 +313,10 @@ def _load_model(path: Path | None) -> Any:
 @policy_option
 @config_option
 @click.option("--verify", is_flag=True, help="Re-check the output with html5lib; fail closed.")
+@click.option("--report", is_flag=True,
+              help='Print JSON instead: {"html": ..., "removed": [...]}, what was removed and why.')
 def sanitize_command(file: io.BufferedReader, engine: str, policy_file: Path | None,
-                     config_path: Path | None, verify: bool) -> None:
+                     config_path: Path | None, verify: bool, report: bool) -> None:
     """Sanitise the HTML in FILE (default: standard input) and print it."""
     from .sanitize import Sanitizer
 
@@ -328,9 +330,16 @@ def sanitize_command(file: io.BufferedReader, engine: str, policy_file: Path | N
     except ValueError as error:
         raise click.UsageError(str(error)) from None
     try:
-        clean = sanitizer.clean(text)
+        clean, removed = sanitizer.clean_report(text) if report else (sanitizer.clean(text), ())
     except ValueError as error:  # too long, or verification failed
         _fail(f"{name}: {error}")
+    if report:
+        import json
+
+        document = {"html": clean, "removed": [dataclasses.asdict(r) for r in removed]}
+        with _utf8_stdout() as out:
+            out.write(json.dumps(document, ensure_ascii=False) + "\n")
+        return
     with _utf8_stdout() as out:
         out.write(clean)
         if clean and not clean.endswith("\n"):

@@ -10,6 +10,7 @@ reason              action  when
 ``duplicate``       hold    an earlier comment had the same thread, author, email, content
 ``flood``           hold    an earlier comment from the same email or IP is < 15 s apart
 ``too_many_links``  hold    the sanitised content has >= ``max_links`` links (autolinked too)
+``deceptive_link``  hold    a link's text shows another host, or its host mixes scripts
 ``moderation_key``  hold    a moderation key is in author, email, URL, content, IP or agent
 ``disallowed_key``  trash   a disallowed key is there, or in the tag-stripped content
 *validation code*   hold    :func:`~safecomment.validate.validate_comment`'s codes
@@ -37,6 +38,7 @@ import numpy as np
 from .policy import DEFAULT_POLICY, Policy
 from .privacy import PrivateEmail
 from .record import Comment, CommentType
+from .removals import Removal, removal_finder
 from .sanitize import InputTooLongError, SanitizedHTML, sanitize
 from .settings import ConfigError, Settings, bounded
 from .validate import DEFAULT_RULES, ValidationError, ValidationRules, validate_comment
@@ -120,12 +122,14 @@ class Rules(Settings):
 @dataclass(frozen=True, slots=True)
 class Decision:
     """What to do with one comment: ``action``, the ``spam_score`` (0..1), ``reasons`` (codes,
-    in rule order) and the ``sanitized_html`` to publish if it is approved."""
+    in rule order), the ``sanitized_html`` to publish if it is approved and what sanitising
+    ``removed`` (see :meth:`~safecomment.Sanitizer.clean_report`)."""
 
     action: Action
     spam_score: float
     reasons: tuple[str, ...]
     sanitized_html: SanitizedHTML
+    removed: tuple[Removal, ...] = ()
 
 
 def _action(reasons: Iterable[str]) -> Action:
@@ -173,9 +177,12 @@ class _Assessor:
             scores = self._sharing.score_batch(comments, sanitized=sanitized)
         else:
             scores = self.model.score_batch(comments)
+        removals = removal_finder(self.policy)
         return [
-            self._decide(comment, html, codes, score)
-            for comment, (html, codes, _), score in zip(
+            self._decide(
+                comment, html, codes, score, removals(comment.content, html) if parsed else ()
+            )
+            for comment, (html, codes, parsed), score in zip(
                 comments, cleaned, scores.tolist(), strict=True
             )
         ]
@@ -207,11 +214,18 @@ class _Assessor:
             return SanitizedHTML(""), [*codes, "content_too_long"], False
 
     def _decide(
-        self, comment: Comment, html: SanitizedHTML, codes: list[str], score: float
+        self,
+        comment: Comment,
+        html: SanitizedHTML,
+        codes: list[str],
+        score: float,
+        removed: tuple[Removal, ...] = (),
     ) -> Decision:
         reasons: list[str] = []
         if self.rules.max_links and len(html.links()) >= self.rules.max_links:
             reasons.append("too_many_links")
+        if any(removal.reason == "deceptive" for removal in removed):
+            reasons.append("deceptive_link")
         if self._moderation is not None or self._disallowed is not None:
             email = comment.author_email
             fields = "\0".join(
@@ -237,7 +251,7 @@ class _Assessor:
         elif score >= self.hold:
             reasons.append("possible_spam")
         unique = tuple(dict.fromkeys(reasons))
-        return Decision(_action(unique), score, unique, html)
+        return Decision(_action(unique), score, unique, html, removed)
 
 
 class _KeyIndex:
@@ -365,7 +379,7 @@ def _merge(decisions: list[Decision], marks: list[tuple[str, ...]]) -> Iterator[
 # What crosses to a worker process and back: only the fields the per-comment rules and the spam
 # model read, as plain tuples (pickling whole Comment and Decision objects costs ~3x more).
 _Packed = tuple[str, str, PrivateEmail | None, str | None, str | None, str | None, CommentType]
-_Verdict = tuple[Action, float, tuple[str, ...], str]
+_Verdict = tuple[Action, float, tuple[str, ...], str, tuple[Removal, ...]]
 _Pending = tuple["Future[list[_Verdict]] | list[Decision]", list[tuple[str, ...]]]
 
 _worker_assessor: _Assessor | None = None
@@ -394,7 +408,7 @@ def _assess_packed(packed: list[_Packed]) -> list[_Verdict]:
         for p in packed
     ]
     return [
-        (d.action, d.spam_score, d.reasons, str(d.sanitized_html))
+        (d.action, d.spam_score, d.reasons, str(d.sanitized_html), d.removed)
         for d in _worker_assessor.assess(comments)
     ]
 
@@ -402,7 +416,7 @@ def _assess_packed(packed: list[_Packed]) -> list[_Verdict]:
 def _decisions(done: Future[list[_Verdict]] | list[Decision]) -> list[Decision]:
     if isinstance(done, list):
         return done
-    return [Decision(a, s, r, SanitizedHTML(h)) for a, s, r, h in done.result()]
+    return [Decision(a, s, r, SanitizedHTML(h), x) for a, s, r, h, x in done.result()]
 
 
 def _ready(done: Future[list[_Verdict]] | list[Decision]) -> bool:

@@ -12,6 +12,7 @@ from typing import Any, Final, Literal
 from .settings import ConfigError, Settings, bounded
 
 OnDisallowed = Literal["strip", "escape"]
+IdnHosts = Literal["unicode", "punycode"]
 
 _DEFAULT_ATTRIBUTES: dict[str, frozenset[str]] = {
     "a": frozenset({"href", "title"}),
@@ -103,6 +104,7 @@ class Policy(Settings):
     strip_controls: bool = True
     strip_bidi: bool = True
     unsafe: bool = False
+    idn_hosts: IdnHosts = "unicode"
 
     def _check(self) -> None:
         set_ = object.__setattr__

@@ -1,9 +1,11 @@
 """Moderation reports: one row per input comment (text, JSON Lines, CSV or JSON), atomically.
 
-A decision row holds ``id``, ``thread``, ``action``, ``score``, ``reasons``, ``email`` (a mask, a
-keyed pseudonym, or the address only when the caller chose :func:`revealed_email`) and ``html``
-(the sanitised content). A record a reader could not read becomes an error row (``action`` is
-``"error"``, with ``position`` and ``error``), so every input record is accounted for.
+A decision row holds ``id``, ``thread``, ``action``, ``score``, ``reasons``, ``removed`` (what
+sanitising removed, counted per ``kind:name``; JSON rows carry it only when something was),
+``email`` (a mask, a keyed pseudonym, or the address only when the caller chose
+:func:`revealed_email`) and ``html`` (the sanitised content). A record a reader could not read
+becomes an error row (``action`` is ``"error"``, with ``position`` and ``error``),
+so every input record is accounted for.
 
 A report written to a path goes to a temporary file in the same directory and is renamed into
 place only when it is complete: on an exception or Ctrl-C nothing is left behind.
@@ -22,6 +24,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Final, Literal, TextIO, get_args
 
 from .privacy import PrivateEmail, check_pseudonym_key
+from .removals import summary, summary_text
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -33,7 +36,7 @@ Format = Literal["text", "jsonl", "csv", "json"]
 FORMATS: tuple[str, ...] = get_args(Format)
 
 COLUMNS: Final = (
-    "id", "thread", "action", "score", "reasons", "email", "html", "position", "error"
+    "id", "thread", "action", "score", "reasons", "removed", "email", "html", "position", "error"
 )
 """The CSV header; JSON rows carry the subset that applies (decision or error)."""
 
@@ -71,16 +74,19 @@ def revealed_email(email: PrivateEmail) -> str:
 
 
 def decision_row(comment: Comment, decision: Decision, email: EmailView = masked_email) -> Row:
-    """The report row for one moderated comment."""
-    return {
+    """The report row for one moderated comment (``removed`` only when something was)."""
+    row: Row = {
         "id": comment.id,
         "thread": comment.thread_id or "",
         "action": decision.action,
         "score": round(decision.spam_score, 4),
         "reasons": list(decision.reasons),
-        "email": "" if comment.author_email is None else email(comment.author_email),
-        "html": str(decision.sanitized_html),
     }
+    if decision.removed:
+        row["removed"] = summary(decision.removed)
+    row["email"] = "" if comment.author_email is None else email(comment.author_email)
+    row["html"] = str(decision.sanitized_html)
+    return row
 
 
 def error_row(error: RecordError) -> Row:
@@ -118,7 +124,8 @@ class _Writer:
 
 
 class _TextWriter(_Writer):
-    """Aligned lines for a person; HTML shown on one line, cut at 120 characters."""
+    """Aligned lines for a person; HTML shown on one line, cut at 120 characters; what was
+    removed as ``removed=...`` after the reasons."""
 
     def row(self, row: Row) -> None:
         if row["action"] == "error":
@@ -129,6 +136,8 @@ class _TextWriter(_Writer):
                 html = html[: _TEXT_HTML_CHARS - 1] + "…"
             where = f"{_printable(row['thread'])}#{_printable(row['id'])}"
             reasons = ",".join(row["reasons"]) or "-"
+            if "removed" in row:  # only when something was removed
+                reasons += f"  removed={_printable(summary_text(row['removed']))}"
             line = (
                 f"{row['action']:<7} {row['score']:.4f}  {where}  {_printable(row['email']) or '-'}"
                 f"  {reasons}  {html}"
@@ -169,6 +178,7 @@ class _CsvWriter(_Writer):
         if "score" in row:
             cells["score"] = f"{row['score']:.4f}"
             cells["reasons"] = ";".join(row["reasons"])
+            cells["removed"] = summary_text(row.get("removed", {}), ";")
         self._csv.writerow([_spreadsheet_safe(cells.get(column, "")) for column in COLUMNS])
 
 

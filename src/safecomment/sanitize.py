@@ -13,11 +13,16 @@ from typing import Final
 from .autolink import Autolinker
 from .engines import Engine, compile_engine
 from .hygiene import TextHygiene, holds
+from .idn import PunycodeHosts
 from .markup import SanitizedHTML
 from .policy import DEFAULT_POLICY, Policy
+from .removals import Removal, removal_finder
 from .verify import Violation, verify
 
-__all__ = ["InputTooLongError", "SanitizedHTML", "Sanitizer", "UnsafeOutputError", "sanitize"]
+__all__ = [
+    "InputTooLongError", "SanitizedHTML", "Sanitizer", "UnsafeOutputError", "sanitize",
+    "sanitize_report",
+]
 
 # Plain text holds nothing an engine or hygiene would change: no markup or entity, CR, control,
 # bidi control or lone surrogate (whatever the policy strips: an engine drops some controls too).
@@ -108,6 +113,7 @@ class Sanitizer:
         self._engine: Engine = compile_engine(self.policy, engine)
         self._hygiene = TextHygiene(self.policy)
         self._autolink = Autolinker(self.policy) if self.policy.autolink else None
+        self._punycode = PunycodeHosts(self.policy) if self.policy.idn_hosts == "punycode" else None
 
     def __repr__(self) -> str:
         policy = "DEFAULT_POLICY" if self.policy == DEFAULT_POLICY else repr(self.policy)
@@ -143,11 +149,23 @@ class Sanitizer:
             out = out.lstrip("\ufeff")  # drop them all, so paths and engines agree
         if self._autolink is not None:
             out = self._autolink(out)
+        if self._punycode is not None:
+            out = self._punycode(out)
         if self.verify:
             violations = verify(out, self.policy)
             if violations:
                 raise UnsafeOutputError(violations)
         return SanitizedHTML(out)
+
+    def clean_report(self, html: str) -> tuple[SanitizedHTML, tuple[Removal, ...]]:
+        """``clean(html)`` and what it removed (characters, then markup in input order), then
+        the deceptive links it kept. The report is for people, not for security decisions."""
+        out = self.clean(html)
+        return out, self.removals(html, out)
+
+    def removals(self, html: str, cleaned: str) -> tuple[Removal, ...]:
+        """What cleaning ``html`` into ``cleaned`` (this sanitizer's output for it) removed."""
+        return removal_finder(self.policy, self.engine)(html, cleaned)
 
 
 @functools.lru_cache(maxsize=32)
@@ -165,3 +183,11 @@ def sanitize(html: str, policy: Policy | None = None) -> SanitizedHTML:
     if policy is None or policy is DEFAULT_POLICY:  # no hashing a policy (~0.4 us) per call
         return _default().clean(html)
     return _cached(policy).clean(html)
+
+
+def sanitize_report(
+    html: str, policy: Policy | None = None
+) -> tuple[SanitizedHTML, tuple[Removal, ...]]:
+    """:func:`sanitize` and what it removed: :meth:`Sanitizer.clean_report` for ``policy``."""
+    sanitizer = _default() if policy is None or policy is DEFAULT_POLICY else _cached(policy)
+    return sanitizer.clean_report(html)
