@@ -72,6 +72,16 @@ def test_deep_nesting_is_walked_without_recursion(parser: str) -> None:
     assert found[-1] == Violation("element", tag="script")
 
 
+@pytest.mark.parametrize(
+    "markup",
+    ["\ud800<b onclick=x>", "\x00<script>\x00</script>", "<a href='java\udfffscript:1'>x</a>",
+     "", "&#xD800;&#0;<b>", "\r\n<b\x0c>\x1b\x7f\x85", "\ufeff<!--\u202e-->"],
+)
+def test_bad_text_gets_the_same_answer_from_both_parsers(markup: str) -> None:
+    # lone surrogates, NULs and controls: a result, never an exception, and the parsers agree
+    assert verify(markup, parser="justhtml") == verify(markup, parser="html5lib")
+
+
 def test_the_default_parser_is_justhtml() -> None:
     # a <select> may hold an <img> since the 2025 parser change; html5lib drops it
     markup = "<select><option><img src=x onerror=alert(1)></option></select>"
