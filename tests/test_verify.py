@@ -82,6 +82,18 @@ def test_bad_text_gets_the_same_answer_from_both_parsers(markup: str) -> None:
     assert verify(markup, parser="justhtml") == verify(markup, parser="html5lib")
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["plain words", "&lt;script&gt;alert(1)&lt;/script&gt;", "&#60;img src=x onerror=alert(1)>",
+     "&#x3c;!-- c --&#x3e;", "\uff1cscript\uff1e", "a > b && c", "\x00\ufeff\u202e"],
+)
+def test_text_without_a_less_than_sign_builds_no_element(text: str) -> None:
+    # why verify() skips the parse when there is no '<': no reference spells a tag or comment
+    for parser in PARSERS:
+        assert {node[0] for node in tree(text, parser)} <= {"text"}
+        assert verify(text, parser=parser) == []
+
+
 def test_the_default_parser_is_justhtml() -> None:
     # a <select> may hold an <img> since the 2025 parser change; html5lib drops it
     markup = "<select><option><img src=x onerror=alert(1)></option></select>"

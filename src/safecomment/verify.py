@@ -55,12 +55,14 @@ def verify(html: str, policy: Policy | None = None, parser: Parser = "justhtml")
     policy = DEFAULT_POLICY if policy is None else policy
     if not isinstance(html, str):
         raise TypeError(f"expected str, got {type(html).__name__}")
+    if parser not in PARSERS:
+        raise ValueError(f"unknown parser {parser!r}: expected one of {', '.join(PARSERS)}")
+    if "<" not in html:  # every tag and comment starts with a literal '<': nothing to check
+        return []
     if parser == "justhtml":
         nodes = _justhtml_nodes(html)
-    elif parser == "html5lib":
-        nodes = _html5lib_nodes(html)
     else:
-        raise ValueError(f"unknown parser {parser!r}: expected one of {', '.join(PARSERS)}")
+        nodes = _html5lib_nodes(html)
     found: list[Violation] = []
     for node in nodes:
         if isinstance(node, str):
