@@ -374,11 +374,14 @@ def test_chromium_builds_the_tree_justhtml_builds(browser: WebDriver, pages: Pag
         assert (by_name[name] == html5lib_tree(dict(SMALL)[name])) == (why.chromium == "html5lib")
 
 
-@pytest.mark.parametrize("engine", ["nh3", "bleach"])
+@pytest.mark.parametrize(
+    ("engine", "on_disallowed"), [("nh3", "strip"), ("bleach", "strip"), ("bleach", "escape")]
+)
 def test_chromium_builds_justhtmls_tree_from_sanitised_output(
-    browser: WebDriver, pages: Pages, engine: str
+    browser: WebDriver, pages: Pages, engine: str, on_disallowed: str
 ) -> None:
-    sanitizer = Sanitizer(DEFAULT_POLICY.replace(max_depth=None), engine=engine)
+    policy = DEFAULT_POLICY.replace(max_depth=None, on_disallowed=on_disallowed)
+    sanitizer = Sanitizer(policy, engine=engine)
     outputs = [str(sanitizer.clean(markup)) for _, markup in SMALL]
     trees = chromium_trees(browser, pages, outputs)
     differ = [
