@@ -402,7 +402,7 @@ def bench_verify(corpus: list[str], repeat: int, mixed: dict[str, Timing]) -> No
         **inside,
     }
     print_table(
-        "verify(): html5lib re-parse cost (verify alone is timed on sanitised output bytes)",
+        "verify(): justhtml re-parse cost (verify alone is timed on sanitised output bytes)",
         timings,
         "sanitize() (full default policy)",
     )
