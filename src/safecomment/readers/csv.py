@@ -7,7 +7,8 @@ and 0 ``approved``. Without an ``id`` column a record's number (1, 2, ...) is it
 
 Rows are read by the real CSV parser, so quoted fields may span lines; a record's position is
 the line it starts on. Lines end at ``\n``, ``\r\n`` or a lone ``\r`` (as with Python's
-``newline=""``), so old Mac files read and a lone CR ends a record instead of stopping the file.
+``newline=""``), so old Mac files read and a lone CR ends a record instead of stopping the file;
+a line over the cap is skipped unread, so it counts as one line whatever it holds.
 The file must be UTF-8: other bytes stop the run with an :class:`ExportError` naming the line,
 because a mis-decoded CSV cannot be split into records reliably.
 
