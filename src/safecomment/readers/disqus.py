@@ -85,7 +85,7 @@ class _Disqus(RecordTarget):
             return Capture.CONTEXT
         return Capture.SKIP
 
-    def closed(self, tag: str, depth: int) -> None:
+    def closed(self, depth: int) -> None:
         if depth == 2:
             self._thread_id = None
 

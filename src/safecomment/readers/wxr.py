@@ -35,6 +35,7 @@ STATUSES: Final[dict[str, Status]] = {
 """``comment_approved`` value -> status (the raw value is kept in ``Comment.raw_status``)."""
 
 _THREAD_FIELDS: Final = frozenset({"wp:post_id", "link"})
+_MAX_NAMES: Final = 4096  # distinct element names remembered
 
 
 def _comment(
@@ -84,9 +85,9 @@ class _Wxr(RecordTarget):
         self._thread_id: str | None = None
         self._thread_url: str | None = None
 
-    def start_ns(self, prefix: str, uri: str) -> None:
+    def start_ns(self, prefix: str | None, uri: str | None) -> None:
         """A namespace declaration: WordPress's, or any namespace bound to ``wp``."""
-        if prefix == "wp" or _WP_NAMESPACE.fullmatch(uri):
+        if uri and (prefix == "wp" or _WP_NAMESPACE.fullmatch(uri)):
             self._wordpress.add("{" + uri + "}")
             self.record_tags.add("{" + uri + "}comment")
             self._names.clear()
@@ -101,6 +102,8 @@ class _Wxr(RecordTarget):
                 name = tag
             else:
                 name = "wp:" + local if namespace + brace in self._wordpress else ""
+            if len(self._names) > _MAX_NAMES:  # a file of endless distinct names
+                self._names.clear()
             self._names[tag] = name
         return name
 
@@ -117,7 +120,7 @@ class _Wxr(RecordTarget):
                 return Capture.CONTEXT
         return Capture.SKIP
 
-    def closed(self, tag: str, depth: int) -> None:
+    def closed(self, depth: int) -> None:
         if depth == self._item_depth:
             self._item_depth = 0
             self._thread_id = self._thread_url = None
@@ -130,11 +133,13 @@ class _Wxr(RecordTarget):
             self._thread_id = value
 
     def record(self, elem: ET.Element, number: int) -> Comment | RecordError:
-        short_name = self._short_name
-        fields = {
-            short_name(field.tag): field.text if not len(field) else inner_text(field)
-            for field in elem
-        }
+        names = self._names
+        fields: dict[str, str | None] = {}
+        for field in elem:
+            name = names.get(field.tag)
+            if name is None:
+                name = self._short_name(field.tag)
+            fields[name] = field.text if not len(field) else inner_text(field)
         try:
             return _comment(fields, self._thread_id, self._thread_url, self.source)
         except BadValue as exc:

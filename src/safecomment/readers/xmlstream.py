@@ -38,6 +38,7 @@ MAX_DEPTH: Final = 256
 
 CHUNK_BYTES: Final = 64 * 1024
 _BYTES_PER_ELEMENT: Final = 64  # a captured element is counted as this many bytes of memory
+_MAX_NAMES: Final = 4096  # distinct element names remembered
 _QUOTE: Final = {'"': "&quot;"}
 
 
@@ -73,10 +74,11 @@ def inner_text(elem: ET.Element | None) -> str | None:
 
 
 class RecordTarget:
-    """A parser target that turns record elements into records, kept in ``records``.
+    """Handlers for the parser's events that turn record elements into records, kept in
+    ``records``.
 
-    Subclasses name their record elements in ``record_tags`` and implement :meth:`open`,
-    :meth:`closed`, :meth:`record` and :meth:`context`.
+    Subclasses name their record elements in ``record_tags`` (``{namespace}local`` names) and
+    implement :meth:`open`, :meth:`closed`, :meth:`record` and :meth:`context`.
     """
 
     record_name = "<record>"
@@ -87,7 +89,9 @@ class RecordTarget:
         self.limit = limit
         self.records: list[Comment | RecordError] = []
         self.record_tags: set[str] = set()
-        self.expat: Any = None  # the expat parser, for byte positions; set by read_records
+        self.expat: Any = None  # the expat parser; set by read_records
+        self._tags: dict[str, str] = {}  # expat's "namespace}local" -> "{namespace}local"
+        self._max_elements = limit // _BYTES_PER_ELEMENT
         self._depth = 0
         self._seen = 0  # record elements started, wherever they were
         self._done = 0  # records put into ``records``
@@ -103,7 +107,7 @@ class RecordTarget:
         """An element outside any captured one starts; return whether to capture it."""
         raise NotImplementedError
 
-    def closed(self, tag: str, depth: int) -> None:
+    def closed(self, depth: int) -> None:
         """An element that was not captured ends."""
 
     def record(self, elem: ET.Element, number: int) -> Comment | RecordError:
@@ -113,63 +117,76 @@ class RecordTarget:
     def context(self, elem: ET.Element | None) -> None:
         """A captured context element is complete (``None``: it was over the cap)."""
 
-    # -- the parser's target interface --------------------------------------------------------
+    # -- expat's handlers ---------------------------------------------------------------------
 
-    def start(self, tag: str, attrib: dict[str, str]) -> None:
-        """An element starts."""
+    def _tag(self, name: str) -> str:
+        tag = self._tags.get(name)
+        if tag is None:
+            if len(self._tags) > _MAX_NAMES:  # a file of endless distinct names
+                self._tags.clear()
+            tag = self._tags[name] = "{" + name if "}" in name else name
+        return tag
+
+    def start(self, name: str, attributes: list[str]) -> None:
+        """An element starts (expat's name and ordered attributes)."""
         depth = self._depth = self._depth + 1
         if depth > MAX_DEPTH:
             raise _TooDeep
-        is_record = tag in self.record_tags
-        if is_record:
+        tag = self._tags.get(name) or self._tag(name)
+        attrib = (
+            {self._tag(attributes[i]): attributes[i + 1] for i in range(0, len(attributes), 2)}
+            if attributes
+            else {}
+        )
+        if tag in self.record_tags:
             self._seen += 1
+            if not self._capture_depth:
+                self._capture(self._seen, tag, attrib)
+                return
         if self._capture_depth:
-            if self._builder is not None:
+            builder = self._builder
+            if builder is not None:
                 self._elements += 1
-                if self._elements * _BYTES_PER_ELEMENT > self.limit:
-                    self._builder = None
+                if self._elements > self._max_elements:
+                    self._drop()
                 else:
-                    self._builder.start(tag, attrib)
-            return
-        if is_record:
-            self._capture(self._seen)
+                    builder.start(tag, attrib)
         elif self.open(tag, attrib, depth) is Capture.CONTEXT:
-            self._capture(0)
-        else:
-            return
-        assert self._builder is not None
-        self._builder.start(tag, attrib)
+            self._capture(0, tag, attrib)
 
-    def _capture(self, number: int) -> None:
-        self._builder = ET.TreeBuilder()
+    def _capture(self, number: int, tag: str, attrib: dict[str, str]) -> None:
+        builder = self._builder = ET.TreeBuilder()
+        builder.start(tag, attrib)
+        self.expat.CharacterDataHandler = builder.data
         self._capture_depth = self._depth
         self._capture_start = self.expat.CurrentByteIndex
         self._capture_number = number
         self._elements = 1
 
-    def data(self, text: str) -> None:
-        """Text; kept only inside a captured element."""
-        if self._builder is not None:
-            self._builder.data(text)
+    def _drop(self) -> None:
+        """Stop building the captured element: it is over the cap."""
+        self.expat.CharacterDataHandler = None
+        self._builder = None
 
-    def end(self, tag: str) -> None:
+    def end(self, name: str) -> None:
         """An element ends."""
         depth = self._depth
         self._depth = depth - 1
         if not self._capture_depth:
-            self.closed(tag, depth)
+            self.closed(depth)
             return
         builder = self._builder
         if depth > self._capture_depth:
             if builder is not None:
-                builder.end(tag)
+                builder.end(name)
             return
         elem: ET.Element | None = None
-        if builder is not None and self.expat.CurrentByteIndex - self._capture_start <= self.limit:
-            builder.end(tag)
-            elem = builder.close()
+        if builder is not None:
+            self._drop()
+            if self.expat.CurrentByteIndex - self._capture_start <= self.limit:
+                builder.end(name)
+                elem = builder.close()
         number = self._capture_number
-        self._builder = None
         self._capture_depth = 0
         if not number:
             self.context(elem)
@@ -189,7 +206,7 @@ class RecordTarget:
         """After ``fed`` bytes: drop a capture that has outgrown the cap; raise
         :class:`ExportError` when the parser is holding one piece of markup over the cap."""
         if self._builder is not None and fed - self._capture_start > self.limit:
-            self._builder = None
+            self._drop()
         if fed - self.expat.CurrentByteIndex > self.limit:
             reason = f"a single tag or XML comment is longer than {self.limit:,} bytes"
             raise ExportError(self.source, int(self.expat.CurrentLineNumber), reason)
@@ -222,7 +239,17 @@ def read_records(opened: OpenSource, target: RecordTarget) -> Iterator[Comment |
     parser = DefusedXMLParser(
         target=target, forbid_dtd=True, forbid_entities=True, forbid_external=True
     )
-    target.expat = parser.parser
+    # defusedxml's handlers (DTDs, entities) stay; the element and text handlers of
+    # ElementTree's pure-Python adapter are replaced by the target's own, which build a tree
+    # only inside captured elements.
+    expat = target.expat = parser.parser
+    expat.StartElementHandler = target.start
+    expat.EndElementHandler = target.end
+    expat.CharacterDataHandler = None
+    expat.DefaultHandlerExpand = None
+    start_ns = getattr(target, "start_ns", None)
+    if start_ns is not None:
+        expat.StartNamespaceDeclHandler = start_ns
     read = opened.stream.read
     fed = 0
     try:
@@ -233,7 +260,7 @@ def read_records(opened: OpenSource, target: RecordTarget) -> Iterator[Comment |
             if target.records:
                 batch, target.records = target.records, []
                 yield from batch
-        parser.close()
+        parser.close()  # calls target.close()
     except Exception as exc:  # noqa: BLE001 - each kind is told apart below
         error = _export_error(exc, opened.name, parser)
         yield from target.records  # the records completed before the damage
