@@ -357,3 +357,22 @@ def test_property_xml(records: list[tuple[str, str, str]], packed: bool, kind: s
     got = _read_bounded(data, packed)
     assert len(got) == total
     _check_one_record_per_row(got)
+
+
+def test_disqus_thread_links_are_remembered_within_a_budget(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("safecomment.readers.disqus.THREAD_LINK_BUDGET", 400)
+    threads = "".join(
+        f'<thread dsq:id="t{n}"><link>https://blog.example.com/{"p" * 40}/{n}</link></thread>'
+        for n in range(10)
+    )
+    posts = "".join(
+        disqus_post(str(n)).replace("</post>", f'<thread dsq:id="t{n}"/></post>')
+        for n in range(10)
+    )
+    got, _ = read(disqus(threads + posts))
+    links = [c.thread_url for c in comments(got)]
+    assert len(links) == 10  # every post is read; only the links past the budget are missing
+    assert links[:2] == [f"https://blog.example.com/{'p' * 40}/{n}" for n in range(2)]
+    assert links[2:] == [None] * 8

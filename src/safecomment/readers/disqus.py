@@ -3,7 +3,8 @@
 A post's id is its ``dsq:id`` attribute (its ``<id>`` is often empty), its thread is the ``dsq:id``
 of its ``<thread>`` reference, and ``<parent dsq:id>`` makes it a reply. Thread links are
 remembered as threads go by (one short string per thread, the only state that grows with the
-file); a post whose thread never appeared (an orphan) keeps its thread id without a URL.
+file, up to :data:`THREAD_LINK_BUDGET` characters of them); a post whose thread never appeared
+(an orphan), or came after the budget was spent, keeps its thread id without a URL.
 ``isDeleted`` gives status ``deleted``, else ``isSpam`` gives ``spam``, else ``approved``. A
 ``<post>`` is read wherever it is, not only as a child of ``<disqus>``; markup inside
 ``<message>`` that the exporter left unescaped is kept as tags (:func:`~.xmlstream.inner_text`).
@@ -22,6 +23,9 @@ from .xmlstream import Capture, RecordTarget, inner_text, read_records
 
 DISQUS: Final = "{http://disqus.com}"
 DSQ_ID: Final = "{http://disqus.com/disqus-internals}id"
+
+THREAD_LINK_BUDGET: Final = 16 * 1024 * 1024
+"""Characters of thread ids and links remembered (with 64 per thread for the entry itself)."""
 
 _BOOLEANS: Final = {"true": True, "false": False, "1": True, "0": False}
 
@@ -74,6 +78,7 @@ class _Disqus(RecordTarget):
         super().__init__(source, limit)
         self.record_tags.add(DISQUS + "post")
         self._thread_urls: dict[str, str | None] = {}
+        self._budget = THREAD_LINK_BUDGET
         self._thread_id: str | None = None  # of the <thread> child of the root being read
 
     def open(self, tag: str, attrib: dict[str, str], depth: int) -> Capture:
@@ -90,8 +95,12 @@ class _Disqus(RecordTarget):
             self._thread_id = None
 
     def context(self, elem: ET.Element | None) -> None:
-        if self._thread_id is not None:
-            self._thread_urls[self._thread_id] = optional(inner_text(elem))
+        link = optional(inner_text(elem))
+        if self._thread_id is None or link is None:
+            return
+        self._budget -= len(self._thread_id) + len(link) + 64
+        if self._budget >= 0:
+            self._thread_urls[self._thread_id] = link
 
     def record(self, elem: ET.Element, number: int) -> Comment | RecordError:
         try:
