@@ -52,24 +52,6 @@ YOUTUBE_STATUS_VALUES: Final[Mapping[str, Status]] = {"1": "spam", "0": "approve
 _AFTER_LONE_CR: Final = re.compile(rb"(?<=\r)(?!\n)")
 
 
-def _lines(opened: OpenSource, limit: int) -> Iterator[tuple[int, str | None]]:
-    """``(line number, text)`` pairs, lines ending at ``\n``, ``\r\n`` or a lone ``\r``;
-    ``None`` for a line longer than ``limit`` bytes."""
-    number = 0
-    for _, line in numbered_lines(opened, limit):
-        if line is None:
-            number += 1
-            yield number, None
-            continue
-        for piece in _split_cr(line) if b"\r" in line[:-2] else (line,):
-            number += 1
-            try:
-                yield number, piece.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                reason = f"not UTF-8 (byte 0x{piece[exc.start]:02x} at column {exc.start + 1})"
-                raise ExportError(opened.name, number, reason) from None
-
-
 def _split_cr(line: bytes) -> list[bytes]:
     """``line`` cut after each lone carriage return, which ends a line too."""
     return [piece for piece in _AFTER_LONE_CR.split(line) if piece]
@@ -80,13 +62,17 @@ class _TooLong(Exception):
 
 
 class _Feed:
-    """The lines the CSV parser pulls: pushed-back lines first, then the file's. The lines of
-    the record being read are kept in ``taken`` (at most the cap's worth) for a re-read."""
+    """The text lines the CSV parser pulls, ending at ``\n``, ``\r\n`` or a lone ``\r``:
+    pushed-back lines first, then the file's. The lines of the record being read are kept in
+    ``taken`` (``(line number, text)``, ``None`` for a line over the cap) for a re-read; a
+    record growing past the cap raises :class:`_TooLong`."""
 
-    def __init__(self, lines: Iterator[tuple[int, str | None]], limit: int) -> None:
-        self._lines = lines
-        self.limit = limit
+    def __init__(self, opened: OpenSource, limit: int) -> None:
+        self._name = opened.name
+        self._lines = numbered_lines(opened, limit)
+        self._number = 0
         self._size = 0
+        self.limit = limit
         self.pending: deque[tuple[int, str | None]] = deque()
         self.taken: list[tuple[int, str | None]] = []
         self.exhausted = False
@@ -99,10 +85,21 @@ class _Feed:
             number, line = self.pending.popleft()
         else:
             try:
-                number, line = next(self._lines)
+                _, raw = next(self._lines)
             except StopIteration:
                 self.exhausted = True
                 raise
+            number = self._number = self._number + 1
+            if raw is None:
+                line = None
+            elif b"\r" not in raw[:-2]:
+                line = self._text(raw, number)
+            else:
+                first, *rest = _split_cr(raw)
+                line = self._text(first, number)
+                for piece in rest:
+                    self._number += 1
+                    self.pending.append((self._number, self._text(piece, self._number)))
         self.taken.append((number, line))
         if line is None:
             raise _TooLong
@@ -110,6 +107,13 @@ class _Feed:
         if self._size > self.limit:
             raise _TooLong
         return line
+
+    def _text(self, line: bytes, number: int) -> str:
+        try:
+            return line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            reason = f"not UTF-8 (byte 0x{line[exc.start]:02x} at column {exc.start + 1})"
+            raise ExportError(self._name, number, reason) from None
 
     def begin(self) -> None:
         """A new record starts with the next line."""
@@ -154,7 +158,7 @@ def read_csv(
     """
     if csv.field_size_limit() < max_record_bytes:
         csv.field_size_limit(max_record_bytes)
-    feed = _Feed(_lines(opened, max_record_bytes), max_record_bytes)
+    feed = _Feed(opened, max_record_bytes)
     reader = csv.reader(feed, delimiter=delimiter, strict=True)
     header = _header(reader, feed, opened.name)
     field_map = _field_map(header, columns, status_values, opened.name)
