@@ -64,8 +64,8 @@ class _TooLong(Exception):
 class _Feed:
     """The text lines the CSV parser pulls, ending at ``\n``, ``\r\n`` or a lone ``\r``:
     pushed-back lines first, then the file's. The lines of the record being read are kept in
-    ``taken`` (``(line number, text)``, ``None`` for a line over the cap) for a re-read; a
-    record growing past the cap raises :class:`_TooLong`."""
+    ``taken`` (``(line number, text, bytes)``, text ``None`` for a line over the cap) for a
+    re-read; a record growing past the cap raises :class:`_TooLong`."""
 
     def __init__(self, opened: OpenSource, limit: int) -> None:
         self._name = opened.name
@@ -73,8 +73,8 @@ class _Feed:
         self._number = 0
         self._size = 0
         self.limit = limit
-        self.pending: deque[tuple[int, str | None]] = deque()
-        self.taken: list[tuple[int, str | None]] = []
+        self.pending: deque[tuple[int, str | None, int]] = deque()
+        self.taken: list[tuple[int, str | None, int]] = []
         self.exhausted = False
 
     def __iter__(self) -> _Feed:
@@ -82,7 +82,7 @@ class _Feed:
 
     def __next__(self) -> str:
         if self.pending:
-            number, line = self.pending.popleft()
+            entry = self.pending.popleft()
         else:
             try:
                 _, raw = next(self._lines)
@@ -91,20 +91,20 @@ class _Feed:
                 raise
             number = self._number = self._number + 1
             if raw is None:
-                line = None
+                entry = (number, None, self.limit + 1)
             elif b"\r" not in raw[:-2]:
-                line = self._text(raw, number)
+                entry = (number, self._text(raw, number), len(raw))
             else:
                 first, *rest = _split_cr(raw)
-                line = self._text(first, number)
+                entry = (number, self._text(first, number), len(first))
                 for piece in rest:
                     self._number += 1
-                    self.pending.append((self._number, self._text(piece, self._number)))
-        self.taken.append((number, line))
-        if line is None:
-            raise _TooLong
-        self._size += len(line)
-        if self._size > self.limit:
+                    text = self._text(piece, self._number)
+                    self.pending.append((self._number, text, len(piece)))
+        self.taken.append(entry)
+        line = entry[1]
+        self._size += entry[2]
+        if line is None or self._size > self.limit:
             raise _TooLong
         return line
 
@@ -241,9 +241,9 @@ class _Records:
     def recover(self, feed: _Feed, reason: str) -> Iterator[Comment | RecordError]:
         """An error row for the first line ``feed`` took, then each other line it took read
         again on its own."""
-        (first, _), *rest = feed.taken
+        (first, _, _), *rest = feed.taken
         yield self.error(first, reason)
-        for line_number, line in rest:
+        for line_number, line, _ in rest:
             if line is None:
                 yield self.error(line_number, f"not read: longer than {feed.limit:,} bytes")
                 continue
