@@ -22,7 +22,7 @@ the stream is exhausted. A caller checks its own row count against ``stats.recor
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Final
@@ -123,25 +123,35 @@ class ReadStats:
 class RecordStream(Iterator[Comment | RecordError]):
     """The records of one export, as :func:`read_comments` yields them, counted in ``stats``."""
 
-    __slots__ = ("_records", "stats")
+    __slots__ = ("_counted", "stats")
 
-    def __init__(self, records: Iterator[Comment | RecordError]) -> None:
-        self._records = records
+    def __init__(self, records: Generator[Comment | RecordError, None, None]) -> None:
         self.stats = ReadStats()
+        self._counted = _counted(records, self.stats)
+
+    def __iter__(self) -> Iterator[Comment | RecordError]:
+        return self._counted  # a loop then runs at generator speed, no method call per record
 
     def __next__(self) -> Comment | RecordError:
-        record = next(self._records)
-        if type(record) is RecordError:
-            self.stats.errors += 1
-        else:
-            self.stats.comments += 1
-        return record
+        return next(self._counted)
 
     def close(self) -> None:
         """Stop reading early and close the file (a path's; a caller's file object stays open)."""
-        close = getattr(self._records, "close", None)
-        if close is not None:
-            close()
+        self._counted.close()
+
+
+def _counted(
+    records: Generator[Comment | RecordError, None, None], stats: ReadStats
+) -> Generator[Comment | RecordError, None, None]:
+    try:
+        for record in records:
+            if type(record) is RecordError:
+                stats.errors += 1
+            else:
+                stats.comments += 1
+            yield record
+    finally:
+        records.close()
 
 
 def read_comments(
@@ -171,7 +181,7 @@ def read_comments(
 
 def _read(
     source: str | Path | IO[bytes], format: str | None, limit: int, options: dict[str, Any]
-) -> Iterator[Comment | RecordError]:
+) -> Generator[Comment | RecordError, None, None]:
     with open_source(source) as opened:
         reader = _READERS[format or sniff_format(opened)]
         yield from reader(opened, max_record_bytes=limit, **options)

@@ -50,6 +50,14 @@ YOUTUBE_STATUS_VALUES: Final[Mapping[str, Status]] = {"1": "spam", "0": "approve
 
 
 _AFTER_LONE_CR: Final = re.compile(rb"(?<=\r)(?!\n)")
+_LF: Final = ord("\n")
+
+
+def _no_lone_cr(line: bytes) -> bool:
+    """Whether ``line``'s only carriage return, if any, is its own line end."""
+    cr = line.find(b"\r")
+    end = len(line)
+    return cr < 0 or cr == end - 1 or (cr == end - 2 and line[-1] == _LF)
 
 
 def _split_cr(line: bytes) -> list[bytes]:
@@ -92,8 +100,11 @@ class _Feed:
             number = self._number = self._number + 1
             if raw is None:
                 entry = (number, None, self.limit + 1)
-            elif b"\r" not in raw[:-2]:
-                entry = (number, self._text(raw, number), len(raw))
+            elif _no_lone_cr(raw):
+                try:
+                    entry = (number, raw.decode("utf-8"), len(raw))
+                except UnicodeDecodeError as exc:
+                    raise self._not_utf8(raw, number, exc) from None
             else:
                 first, *rest = _split_cr(raw)
                 entry = (number, self._text(first, number), len(first))
@@ -112,8 +123,11 @@ class _Feed:
         try:
             return line.decode("utf-8")
         except UnicodeDecodeError as exc:
-            reason = f"not UTF-8 (byte 0x{line[exc.start]:02x} at column {exc.start + 1})"
-            raise ExportError(self._name, number, reason) from None
+            raise self._not_utf8(line, number, exc) from None
+
+    def _not_utf8(self, line: bytes, number: int, exc: UnicodeDecodeError) -> ExportError:
+        reason = f"not UTF-8 (byte 0x{line[exc.start]:02x} at column {exc.start + 1})"
+        return ExportError(self._name, number, reason)
 
     def begin(self) -> None:
         """A new record starts with the next line."""
