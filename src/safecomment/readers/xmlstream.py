@@ -4,10 +4,12 @@ defusedxml refuses any DTD, so neither external entities (XXE) nor entity expans
 laughs) can happen. Every way the parse can fail becomes an :class:`ExportError` with the line the
 parser had reached.
 
-No tree of the document is built. A :class:`RecordTarget` receives the parser's events and builds
-a small tree only for the elements a reader asks for: each record (``<wp:comment>``, a Disqus
-``<post>``), wherever it sits, and a few context elements (a post's ``<link>``). Everything else
-is dropped as it is parsed, so memory stays flat whatever the structure. A captured element of
+No tree of the document is built. A :class:`RecordTarget` takes expat's element events itself
+(defusedxml's DTD and entity handlers stay in place) and builds a small tree only for the
+elements a reader asks for: each record (``<wp:comment>``, a Disqus ``<post>``), wherever it
+sits, and a few context elements (an item's ``<link>`` and ``<wp:post_id>``, a Disqus thread's
+``<link>``). Everything else is dropped as it is parsed, so memory stays flat whatever the
+structure. A captured element of
 more than ``limit`` bytes (or ``limit / 64`` elements) is dropped as soon as it is seen to be,
 and a record that was becomes an error row. Elements nested deeper than :data:`MAX_DEPTH`, or a
 single tag or XML comment longer than ``limit``, make the file unreadable: the parser itself
