@@ -196,8 +196,11 @@ def test_error_rows_are_yielded_before_the_rest_is_read() -> None:
          "line 2: a single tag or XML comment is longer than 100,000 bytes"),
         (b"<rss>\n\n<!--" + b"c" * 300_000 + b"--></rss>",
          "line 3: a single tag or XML comment is longer than 100,000 bytes"),
+        # expat keeps every distinct name until the end: 12,000 of them would be megabytes
+        (b"<rss>\n" + b"".join(b'<n%d a%d="v"/>' % (n, n) for n in range(6_000)) + b"</rss>",
+         "line 2: more than 10,000 different element and attribute names"),
     ],
-    ids=["deep", "long-tag", "long-xml-comment"],
+    ids=["deep", "long-tag", "long-xml-comment", "distinct-names"],
 )
 def test_what_the_xml_parser_would_hold_whole_is_an_export_error(data: bytes, message: str) -> None:
     with pytest.raises(ExportError, match=message):

@@ -35,7 +35,6 @@ STATUSES: Final[dict[str, Status]] = {
 """``comment_approved`` value -> status (the raw value is kept in ``Comment.raw_status``)."""
 
 _THREAD_FIELDS: Final = frozenset({"wp:post_id", "link"})
-_MAX_NAMES: Final = 4096  # distinct element names remembered
 
 
 def _comment(
@@ -102,8 +101,6 @@ class _Wxr(RecordTarget):
                 name = tag
             else:
                 name = "wp:" + local if namespace + brace in self._wordpress else ""
-            if len(self._names) > _MAX_NAMES:  # a file of endless distinct names
-                self._names.clear()
             self._names[tag] = name
         return name
 

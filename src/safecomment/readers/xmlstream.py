@@ -11,9 +11,9 @@ sits, and a few context elements (an item's ``<link>`` and ``<wp:post_id>``, a D
 ``<link>``). Everything else is dropped as it is parsed, so memory stays flat whatever the
 structure. A captured element of
 more than ``limit`` bytes (or ``limit / 64`` elements) is dropped as soon as it is seen to be,
-and a record that was becomes an error row. Elements nested deeper than :data:`MAX_DEPTH`, or a
-single tag or XML comment longer than ``limit``, make the file unreadable: the parser itself
-would have to hold them.
+and a record that was becomes an error row. Elements nested deeper than :data:`MAX_DEPTH`, more
+than :data:`MAX_NAMES` distinct names, or a single tag or XML comment longer than ``limit``
+make the file unreadable: the parser itself would have to hold them.
 
 Every record element is counted where it starts, even inside another record; one that was not
 read (because it was inside an element being read) becomes an error row of its own as soon as
@@ -40,7 +40,9 @@ MAX_DEPTH: Final = 256
 
 CHUNK_BYTES: Final = 64 * 1024
 _BYTES_PER_ELEMENT: Final = 64  # a captured element is counted as this many bytes of memory
-_MAX_NAMES: Final = 4096  # distinct element names remembered
+MAX_NAMES: Final = 10_000
+"""More distinct element and attribute names make an export unreadable: expat keeps every
+name it has seen until the end of the document (real exports use a few dozen)."""
 _QUOTE: Final = {'"': "&quot;"}
 
 
@@ -53,6 +55,10 @@ class Capture(Enum):
 
 class _TooDeep(Exception):
     """Elements are nested deeper than :data:`MAX_DEPTH`."""
+
+
+class _TooManyNames(Exception):
+    """The document uses more than :data:`MAX_NAMES` distinct names."""
 
 
 def local_name(tag: str) -> str:
@@ -124,8 +130,8 @@ class RecordTarget:
     def _tag(self, name: str) -> str:
         tag = self._tags.get(name)
         if tag is None:
-            if len(self._tags) > _MAX_NAMES:  # a file of endless distinct names
-                self._tags.clear()
+            if len(self._tags) >= MAX_NAMES:
+                raise _TooManyNames
             tag = self._tags[name] = "{" + name if "}" in name else name
         return tag
 
@@ -283,6 +289,9 @@ def _export_error(exc: Exception, name: str, parser: DefusedXMLParser) -> Export
         return ExportError(name, _line(parser), reason)
     if isinstance(exc, _TooDeep):
         return ExportError(name, _line(parser), f"elements are nested more than {MAX_DEPTH} deep")
+    if isinstance(exc, _TooManyNames):
+        reason = f"more than {MAX_NAMES:,} different element and attribute names"
+        return ExportError(name, _line(parser), reason)
     if isinstance(exc, GZIP_ERRORS):
         return ExportError(name, _line(parser), f"damaged or truncated gzip data ({exc})")
     if isinstance(exc, OSError):
