@@ -379,3 +379,50 @@ def test_disqus_thread_links_are_remembered_within_a_budget(
     assert len(links) == 10  # every post is read; only the links past the budget are missing
     assert links[:2] == [f"https://blog.example.com/{'p' * 40}/{n}" for n in range(2)]
     assert links[2:] == [None] * 8
+
+
+# -- fuzz: byte-level damage to small exports of each format -------------------------------------
+
+_SEEDS = {
+    "wxr": wxr(wp_comment("1", content="a <b>b</b> &amp; c") + wp_comment("2", date="x")),
+    "disqus": disqus(disqus_post("1") + disqus_post("2", inner=disqus_post("3"))),
+    "csv": b'id,content,author_email\n1,"multi\nline",a@example.com\n2,plain,b@example.com\n',
+    "jsonl": b'{"id": "1", "content": "x", "author_email": "a@example.com"}\n{"id": "2"}\n',
+}
+_MARKUP = [b"<", b">", b'"', b"&", b"]]>", b"<![CDATA[", b"\r", b"\n", b"\xff", b"\x00",
+           b"<!DOCTYPE x>", b"</post>", b"<post>", b"<wp:comment>", b"</wp:comment>", b",",
+           b'"\n', b"{", b"[", b"\xef\xbb\xbf", b"\x1f\x8b", b"&#0;", b"xmlns:wp='y'"]
+_DAMAGE = st.lists(
+    st.tuples(st.sampled_from(["insert", "delete", "replace"]), st.integers(0, 10_000),
+              st.one_of(st.binary(min_size=1, max_size=8), st.sampled_from(_MARKUP))),
+    min_size=1, max_size=6,
+)
+
+
+def _damaged(data: bytes, edits: list[tuple[str, int, bytes]]) -> bytes:
+    for kind, position, chunk in edits:
+        at = position % (len(data) + 1)
+        if kind == "insert":
+            data = data[:at] + chunk + data[at:]
+        elif kind == "delete":
+            data = data[:at] + data[at + len(chunk):]
+        else:
+            data = data[:at] + chunk + data[at + len(chunk):]
+    return data
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(sorted(_SEEDS)), _DAMAGE, st.booleans(), st.booleans())
+def test_fuzz_damaged_exports_end_in_records_or_an_export_error(
+    kind: str, edits: list[tuple[str, int, bytes]], packed: bool, forced: bool
+) -> None:
+    data = _damaged(_SEEDS[kind], edits)
+    source = gzip.compress(data, 1) if packed else data
+    stream = read_comments(io.BytesIO(source), format=kind if forced else None,
+                           max_record_bytes=4096)
+    got: Records = []
+    try:
+        got.extend(stream)
+    except ExportError as error:
+        assert str(error).startswith("<stream>")
+    assert stream.stats == ReadStats(comments=len(comments(got)), errors=len(errors(got)))
