@@ -240,7 +240,17 @@ def test_wxr_namespace_is_matched_by_pattern(namespace: str) -> None:
 
 
 def test_wxr_other_namespaces_are_not_comments() -> None:
-    assert records(wxr(wp_comment(), namespace="http://example.com/export/1.2/")) == []
+    # This asserted that `wp` bound to another namespace yields nothing; issue 9 calls that a
+    # silent loss (see test_wxr_the_wp_prefix_is_wordpress_whatever_it_is_bound_to). A
+    # <comment> under another prefix and namespace is still no WordPress comment.
+    other = b'<x:comment xmlns:x="http://example.com/export/1.2/">'
+    data = wxr(wp_comment()).replace(b"<wp:comment>", other)
+    assert records(data.replace(b"</wp:comment>", b"</x:comment>")) == []
+
+
+def test_wxr_the_wp_prefix_is_wordpress_whatever_it_is_bound_to() -> None:
+    (comment,) = records(wxr(wp_comment("3"), namespace="http://example.com/export/1.2/"))
+    assert isinstance(comment, Comment) and comment.id == "3"
 
 
 @pytest.mark.parametrize(

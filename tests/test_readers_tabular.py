@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from safecomment.readers import ExportError, read_comments
+from safecomment.readers import MAX_RECORD_BYTES, ExportError, read_comments
 from safecomment.record import Comment, RecordError
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -171,8 +171,18 @@ def test_jsonl_key_map_and_value_types() -> None:
     assert (got[1].id, got[1].author_name, got[1].status) == ("18", "", "pending")
 
 
-def test_csv_unclosed_quote_swallowing_the_file_is_an_export_error() -> None:
-    rows = "".join(f"{n},comment {n}\n" for n in range(2, 20000))
-    data = f'id,content\n1,"this quote never closes\n{rows}'.encode()
-    with pytest.raises(ExportError, match=r"line \d+: malformed CSV: field larger than"):
-        read(data)
+@pytest.mark.parametrize("cap", [MAX_RECORD_BYTES, 100_000])
+def test_csv_unclosed_quote_swallows_nothing(cap: int) -> None:
+    # Was an ExportError for the whole file ("field larger than field limit"); issue 9 asks for
+    # an error row instead, with every other row still read: the quote's line is the error row,
+    # whether the quote runs to the end of the file or past the record cap.
+    rows = "".join(f"{n},comment {n},c{n}@example.com\n" for n in range(2, 20000))
+    data = f'id,content,author_email\n1,"this quote never closes,x@example.com\n{rows}'.encode()
+    got = read(data, max_record_bytes=cap)
+    assert len(got) == 19999
+    first, *rest = got
+    assert isinstance(first, RecordError) and first.position == "line 2"
+    assert "never closed" in first.reason or "longer than 100,000 bytes" in first.reason
+    assert all(isinstance(r, Comment) for r in rest)
+    assert [r.id for r in rest] == [str(n) for n in range(2, 20000)]  # type: ignore[union-attr]
+    assert all(r.author_email.reveal() == f"c{r.id}@example.com" for r in rest)  # type: ignore[union-attr]

@@ -3,8 +3,11 @@
 A post's id is its ``dsq:id`` attribute (its ``<id>`` is often empty), its thread is the ``dsq:id``
 of its ``<thread>`` reference, and ``<parent dsq:id>`` makes it a reply. Thread links are
 remembered as threads go by (one short string per thread, the only state that grows with the
-file); a post whose thread never appeared (an orphan) keeps its thread id without a URL.
-``isDeleted`` gives status ``deleted``, else ``isSpam`` gives ``spam``, else ``approved``.
+file, up to :data:`THREAD_LINK_BUDGET` characters of them); a post whose thread never appeared
+(an orphan), or came after the budget was spent, keeps its thread id without a URL.
+``isDeleted`` gives status ``deleted``, else ``isSpam`` gives ``spam``, else ``approved``. A
+``<post>`` is read wherever it is, not only as a child of ``<disqus>``; markup inside
+``<message>`` that the exporter left unescaped is kept as tags (:func:`~.xmlstream.inner_text`).
 """
 
 from __future__ import annotations
@@ -14,12 +17,15 @@ from collections.abc import Iterator
 from typing import Final
 
 from ..record import Comment, RecordError, Status
-from .source import ExportError, OpenSource
+from .source import MAX_RECORD_BYTES, ExportError, OpenSource
 from .values import BadValue, optional, private_email, shown, utc_datetime
-from .xmlstream import iter_events
+from .xmlstream import Capture, RecordTarget, inner_text, read_records
 
 DISQUS: Final = "{http://disqus.com}"
 DSQ_ID: Final = "{http://disqus.com/disqus-internals}id"
+
+THREAD_LINK_BUDGET: Final = 16 * 1024 * 1024
+"""Characters of thread ids and links remembered (with 64 per thread for the entry itself)."""
 
 _BOOLEANS: Final = {"true": True, "false": False, "1": True, "0": False}
 
@@ -49,7 +55,7 @@ def _comment(post: ET.Element, thread_urls: dict[str, str | None], source: str) 
     thread_id = _reference(post, "thread")
     return Comment(
         id=post_id,
-        content=(post.findtext(DISQUS + "message") or "").strip(),
+        content=(inner_text(post.find(DISQUS + "message")) or "").strip(),
         source=source,
         thread_id=thread_id,
         thread_url=None if thread_id is None else thread_urls.get(thread_id),
@@ -63,35 +69,48 @@ def _comment(post: ET.Element, thread_urls: dict[str, str | None], source: str) 
     )
 
 
-def read_disqus(opened: OpenSource) -> Iterator[Comment | RecordError]:
+class _Disqus(RecordTarget):
+    """``<post>`` elements -> records; ``<thread>`` children of the root give thread links."""
+
+    record_name = "<post>"
+
+    def __init__(self, source: str, limit: int) -> None:
+        super().__init__(source, limit)
+        self.record_tags.add(DISQUS + "post")
+        self._thread_urls: dict[str, str | None] = {}
+        self._budget = THREAD_LINK_BUDGET
+        self._thread_id: str | None = None  # of the <thread> child of the root being read
+
+    def open(self, tag: str, attrib: dict[str, str], depth: int) -> Capture:
+        if depth == 1 and tag != DISQUS + "disqus":
+            raise ExportError(self.source, None, f"not a Disqus export: the root is <{tag}>")
+        if depth == 2 and tag == DISQUS + "thread":
+            self._thread_id = optional(attrib.get(DSQ_ID))
+        elif depth == 3 and tag == DISQUS + "link" and self._thread_id is not None:
+            return Capture.CONTEXT
+        return Capture.SKIP
+
+    def closed(self, depth: int) -> None:
+        if depth == 2:
+            self._thread_id = None
+
+    def context(self, elem: ET.Element | None) -> None:
+        link = optional(inner_text(elem))
+        if self._thread_id is None or link is None:
+            return
+        self._budget -= len(self._thread_id) + len(link) + 64
+        if self._budget >= 0:
+            self._thread_urls[self._thread_id] = link
+
+    def record(self, elem: ET.Element, number: int) -> Comment | RecordError:
+        try:
+            return _comment(elem, self._thread_urls, self.source)
+        except BadValue as exc:
+            return RecordError(self.source, f"{self.record_name} {number}", str(exc))
+
+
+def read_disqus(
+    opened: OpenSource, *, max_record_bytes: int = MAX_RECORD_BYTES
+) -> Iterator[Comment | RecordError]:
     """Every ``<post>`` of a Disqus export as a :class:`Comment` or a :class:`RecordError`."""
-    thread_urls: dict[str, str | None] = {}
-    depth = 0  # of the element whose "start" was seen last, or of the parent after an "end"
-    root: ET.Element | None = None
-    count = 0
-    for event, elem in iter_events(opened):
-        if event == "start":
-            depth += 1
-            if depth == 1:
-                if elem.tag != DISQUS + "disqus":
-                    reason = f"not a Disqus export: the root is <{elem.tag}>"
-                    raise ExportError(opened.name, None, reason)
-                root = elem
-            continue
-        depth -= 1
-        if depth != 1 or root is None:  # only the children of <disqus> are records
-            continue
-        record: Comment | RecordError | None = None
-        if elem.tag == DISQUS + "thread":
-            thread_id = optional(elem.get(DSQ_ID))
-            if thread_id is not None:
-                thread_urls[thread_id] = optional(elem.findtext(DISQUS + "link"))
-        elif elem.tag == DISQUS + "post":
-            count += 1
-            try:
-                record = _comment(elem, thread_urls, opened.name)
-            except BadValue as exc:
-                record = RecordError(opened.name, f"<post> {count}", str(exc))
-        del root[:]
-        if record is not None:
-            yield record
+    return read_records(opened, _Disqus(opened.name, max_record_bytes))

@@ -20,11 +20,16 @@ from typing import IO, Final, cast
 GZIP_MAGIC: Final = b"\x1f\x8b"
 UTF8_BOM: Final = b"\xef\xbb\xbf"
 HEAD_BYTES: Final = 8192
-"""How many leading bytes (after gunzipping) are kept for format sniffing."""
+"""How many bytes past any leading whitespace (after gunzipping) are kept for format sniffing."""
+LEADING_BLANK_BYTES: Final = 1024 * 1024
+"""How much leading whitespace (blank lines) sniffing looks past before giving up."""
+MAX_RECORD_BYTES: Final = 4 * 1024 * 1024
+"""The default per-record cap: a longer line, CSV record or XML record becomes an error row."""
 
 # What a damaged gzip stream raises while it is being read: truncated (EOFError), bad header
 # (BadGzipFile, an OSError) or corrupt deflate data (zlib.error).
 GZIP_ERRORS: Final = (EOFError, gzip.BadGzipFile, zlib.error)
+_SKIP_BYTES: Final = 64 * 1024  # the piece size for reading past an over-long line
 
 
 class ExportError(Exception):
@@ -46,7 +51,8 @@ class ExportError(Exception):
 class OpenSource:
     """An opened export: its display ``name``, the (gunzipped) byte ``stream`` and its ``head``.
 
-    ``head`` is the first :data:`HEAD_BYTES` bytes of the content, which ``stream`` still yields.
+    ``head`` is the start of the content, which ``stream`` still yields: any leading whitespace
+    (up to :data:`LEADING_BLANK_BYTES`) and then up to :data:`HEAD_BYTES` bytes.
     """
 
     name: str
@@ -77,8 +83,18 @@ class _Replay(io.RawIOBase):
 
 
 def _with_head(stream: IO[bytes]) -> tuple[bytes, IO[bytes]]:
-    """Read the head of ``stream`` and return it with a stream that still starts at byte 0."""
+    """Read the head of ``stream`` and return it with a stream that still starts at byte 0.
+
+    Leading whitespace (blank lines) does not count against :data:`HEAD_BYTES`, up to
+    :data:`LEADING_BLANK_BYTES` of it, so a file that starts with many blank lines is sniffed.
+    """
     head = stream.read(HEAD_BYTES)
+    blank = len(head) - len(head.removeprefix(UTF8_BOM).lstrip())
+    while blank == len(head) < LEADING_BLANK_BYTES and (more := stream.read(HEAD_BYTES)):
+        head += more
+        blank = len(head) - len(more.lstrip())
+    if blank and len(head) < blank + HEAD_BYTES:
+        head += stream.read(blank + HEAD_BYTES - len(head))
     return head, io.BufferedReader(_Replay(head, stream), buffer_size=64 * 1024)
 
 
@@ -120,22 +136,26 @@ def open_source(source: str | Path | IO[bytes]) -> Iterator[OpenSource]:
         yield OpenSource(name, stream, head)
 
 
-def numbered_lines(opened: OpenSource) -> Iterator[tuple[int, bytes]]:
+def numbered_lines(opened: OpenSource, limit: int) -> Iterator[tuple[int, bytes | None]]:
     """``(line number, raw line)`` pairs from 1, a leading UTF-8 byte-order mark removed.
 
-    A damaged gzip stream or a read error raises :class:`ExportError` naming the line reached.
+    A line longer than ``limit`` bytes is read past in pieces, never held whole, and comes as
+    ``(line number, None)``. A damaged gzip stream or a read error raises :class:`ExportError`
+    naming the line reached.
     """
     number = 0
-    lines = iter(opened.stream)
-    while True:
-        try:
-            line = next(lines, None)
-        except GZIP_ERRORS as exc:
-            reason = f"damaged or truncated gzip data ({exc})"
-            raise ExportError(opened.name, number + 1, reason) from exc
-        except OSError as exc:
-            raise ExportError(opened.name, number + 1, exc.strerror or str(exc)) from exc
-        if line is None:
-            return
-        number += 1
-        yield number, line.removeprefix(UTF8_BOM) if number == 1 else line
+    readline = opened.stream.readline
+    try:
+        while line := readline(limit + 1):
+            number += 1
+            if len(line) > limit and not line.endswith(b"\n"):
+                while (rest := readline(_SKIP_BYTES)) and not rest.endswith(b"\n"):
+                    pass
+                yield number, None
+                continue
+            yield number, line.removeprefix(UTF8_BOM) if number == 1 else line
+    except GZIP_ERRORS as exc:
+        reason = f"damaged or truncated gzip data ({exc})"
+        raise ExportError(opened.name, number + 1, reason) from exc
+    except OSError as exc:
+        raise ExportError(opened.name, number + 1, exc.strerror or str(exc)) from exc

@@ -50,7 +50,8 @@ def private_email(value: str | None) -> PrivateEmail | None:
 def utc_datetime(value: str | None, field: str) -> datetime | None:
     """An ISO-8601 date (``T`` or space separated) as aware UTC; naive times are taken as UTC.
 
-    Empty values and MySQL's zero date ``0000-00-00 00:00:00`` give ``None``.
+    Empty values and MySQL's zero date ``0000-00-00 00:00:00`` give ``None``. A time whose UTC
+    form falls outside years 1 to 9999 (``9999-12-31T23:59:59-01:00``) raises :class:`BadValue`.
     """
     text = optional(value)
     if text is None or text.startswith("0000-00-00"):
@@ -61,7 +62,10 @@ def utc_datetime(value: str | None, field: str) -> datetime | None:
         raise BadValue(f"{field} {shown(text)} is not a date") from None
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        raise BadValue(f"{field} {shown(text)} is outside the calendar in UTC") from None
 
 
 def comment_type(value: str | None) -> CommentType:

@@ -2,8 +2,10 @@
 
 The ``wp:`` namespace is matched by pattern, because real files use both
 ``http://wordpress.org/export/1.x/`` (what WordPress writes) and ``https://...`` (WordPress.com's
-theme test data). Each ``<wp:comment>`` becomes one record; its thread is the enclosing
-``<item>`` (``wp:post_id`` and ``link``).
+theme test data); whatever namespace a file binds the ``wp`` prefix to counts as WordPress's too.
+Each ``<wp:comment>`` becomes one record wherever it is; its thread is the enclosing ``<item>``
+(``wp:post_id`` and ``link``), none outside an item. Markup inside ``<wp:comment_content>`` that
+the exporter left unescaped is kept as tags (:func:`~.xmlstream.inner_text`).
 
 Dates: ``comment_date_gmt`` is UTC. When it is missing or zero, ``comment_date`` (the blog's local
 time, whose offset WXR does not record) is taken as UTC: an approximation, the best the file allows.
@@ -17,11 +19,11 @@ from collections.abc import Iterator
 from typing import Final
 
 from ..record import Comment, RecordError, Status
-from .source import ExportError, OpenSource
+from .source import MAX_RECORD_BYTES, ExportError, OpenSource
 from .values import BadValue, comment_type, optional, private_email, shown, utc_datetime
-from .xmlstream import iter_events
+from .xmlstream import Capture, RecordTarget, inner_text, read_records
 
-_WP_NAMESPACE: Final = re.compile(r"\{https?://wordpress\.org/export/1\.\d+/\}")
+_WP_NAMESPACE: Final = re.compile(r"https?://wordpress\.org/export/1\.\d+/")
 
 STATUSES: Final[dict[str, Status]] = {
     "1": "approved",
@@ -32,17 +34,7 @@ STATUSES: Final[dict[str, Status]] = {
 }
 """``comment_approved`` value -> status (the raw value is kept in ``Comment.raw_status``)."""
 
-# Where the elements we act on sit: <rss> is at depth 1, <channel> 2, <item> 3, its fields 4.
-_CHANNEL_DEPTH, _ITEM_DEPTH = 2, 3
-
-
-def _short_name(tag: str) -> str:
-    """``wp:`` + local name for the WordPress namespace, the bare name for un-namespaced RSS
-    elements, and ``""`` for every other namespace (``content:``, ``dc:``...)."""
-    match = _WP_NAMESPACE.match(tag)
-    if match:
-        return "wp:" + tag[match.end() :]
-    return "" if tag.startswith("{") else tag
+_THREAD_FIELDS: Final = frozenset({"wp:post_id", "link"})
 
 
 def _comment(
@@ -78,53 +70,84 @@ def _comment(
     )
 
 
-def read_wxr(opened: OpenSource) -> Iterator[Comment | RecordError]:
+class _Wxr(RecordTarget):
+    """``<wp:comment>`` elements -> records, with the enclosing item's post id and link."""
+
+    record_name = "<wp:comment>"
+
+    def __init__(self, source: str, limit: int) -> None:
+        super().__init__(source, limit)
+        self._wordpress: set[str] = set()  # "{namespace}" of each WordPress namespace
+        self._names: dict[str, str] = {}
+        self._item_depth = 0
+        self._field = ""
+        self._thread_id: str | None = None
+        self._thread_url: str | None = None
+
+    def start_ns(self, prefix: str | None, uri: str | None) -> None:
+        """A namespace declaration: WordPress's, or any namespace bound to ``wp``."""
+        if uri and (prefix == "wp" or _WP_NAMESPACE.fullmatch(uri)):
+            self._wordpress.add("{" + uri + "}")
+            self.record_tags.add("{" + uri + "}comment")
+            self._names.clear()
+
+    def _short_name(self, tag: str) -> str:
+        """``wp:`` + local name for a WordPress namespace, the bare name for un-namespaced RSS
+        elements, and ``""`` for every other namespace (``content:``, ``dc:``...)."""
+        name = self._names.get(tag)
+        if name is None:
+            namespace, brace, local = tag.partition("}")
+            if not brace:
+                name = tag
+            else:
+                name = "wp:" + local if namespace + brace in self._wordpress else ""
+            self._names[tag] = name
+        return name
+
+    def open(self, tag: str, attrib: dict[str, str], depth: int) -> Capture:
+        if depth == 1 and tag != "rss":
+            raise ExportError(self.source, None, f"not a WXR export: the root is <{tag}>")
+        if tag == "item":
+            self._item_depth = depth
+            self._thread_id = self._thread_url = None
+        elif depth == self._item_depth + 1 and self._item_depth:
+            name = self._short_name(tag)
+            if name in _THREAD_FIELDS:
+                self._field = name
+                return Capture.CONTEXT
+        return Capture.SKIP
+
+    def closed(self, depth: int) -> None:
+        if depth == self._item_depth:
+            self._item_depth = 0
+            self._thread_id = self._thread_url = None
+
+    def context(self, elem: ET.Element | None) -> None:
+        value = optional(inner_text(elem))
+        if self._field == "link":
+            self._thread_url = value
+        else:
+            self._thread_id = value
+
+    def record(self, elem: ET.Element, number: int) -> Comment | RecordError:
+        names = self._names
+        fields: dict[str, str | None] = {}
+        for field in elem:
+            name = names.get(field.tag)
+            if name is None:
+                name = self._short_name(field.tag)
+            fields[name] = field.text if not len(field) else inner_text(field)
+        try:
+            return _comment(fields, self._thread_id, self._thread_url, self.source)
+        except BadValue as exc:
+            return RecordError(self.source, f"{self.record_name} {number}", str(exc))
+
+
+def read_wxr(
+    opened: OpenSource, *, max_record_bytes: int = MAX_RECORD_BYTES
+) -> Iterator[Comment | RecordError]:
     """Every ``<wp:comment>`` of a WXR export as a :class:`Comment` or a :class:`RecordError`.
 
-    Memory stays flat: each comment, and each ``<item>`` once done, is dropped from the tree.
+    Memory stays flat: only the comment being read is ever held as a tree.
     """
-    names: dict[str, str] = {}
-    depth = 0  # of the element whose "start" was seen last, or of the parent after an "end"
-    channel: ET.Element | None = None
-    item: ET.Element | None = None
-    thread_id: str | None = None
-    thread_url: str | None = None
-    count = 0
-    for event, elem in iter_events(opened):
-        if event == "start":
-            depth += 1
-            if depth == 1 and elem.tag != "rss":
-                raise ExportError(opened.name, None, f"not a WXR export: the root is <{elem.tag}>")
-            if depth == _CHANNEL_DEPTH:
-                channel = elem
-            elif depth == _ITEM_DEPTH and elem.tag == "item":
-                item, thread_id, thread_url = elem, None, None
-            continue
-        depth -= 1
-        if depth == _ITEM_DEPTH and item is not None:
-            name = names.get(elem.tag)
-            if name is None:
-                name = names[elem.tag] = _short_name(elem.tag)
-            if name == "wp:post_id":
-                thread_id = optional(elem.text)
-            elif name == "link":
-                thread_url = optional(elem.text)
-            elif name == "wp:comment":
-                count += 1
-                fields: dict[str, str | None] = {}
-                for field in elem:
-                    key = names.get(field.tag)
-                    if key is None:
-                        key = names[field.tag] = _short_name(field.tag)
-                    fields[key] = field.text
-                try:
-                    record: Comment | RecordError = _comment(
-                        fields, thread_id, thread_url, opened.name
-                    )
-                except BadValue as exc:
-                    record = RecordError(opened.name, f"<wp:comment> {count}", str(exc))
-                del item[:]
-                yield record
-        elif depth == _CHANNEL_DEPTH and channel is not None:
-            del channel[:]  # an <item> (or channel metadata) is done with
-            item = None
+    return read_records(opened, _Wxr(opened.name, max_record_bytes))
