@@ -13,9 +13,9 @@ them.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
-import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Final
 from urllib.parse import urlsplit
@@ -38,17 +38,12 @@ _ALLOWED_MIXES: Final = (
 )
 
 
-_local = threading.local()
-
-
+@functools.cache
 def _linkify() -> LinkifyIt:
-    """This thread's linkify-it (its ``match`` keeps state between calls: not thread-safe)."""
-    linkify: LinkifyIt | None = getattr(_local, "linkify", None)
-    if linkify is None:
-        from linkify_it import LinkifyIt
+    """One shared linkify-it, built on first use (``match`` keeps no state between calls)."""
+    from linkify_it import LinkifyIt
 
-        linkify = _local.linkify = LinkifyIt(options={"fuzzy_email": False, "fuzzy_link": True})
-    return linkify
+    return LinkifyIt(options={"fuzzy_email": False, "fuzzy_link": True})
 
 
 def unicode_host(host: str) -> str:
