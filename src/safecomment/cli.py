@@ -359,6 +359,8 @@ def _one_of(exports: tuple[str, ...], bundled: bool) -> None:
 @data_option
 @click.option("--ham-status", "ham_statuses", multiple=True, default=("approved",),
               show_default=True, help="Statuses that count as ham (spam is status 'spam').")
+@click.option("--no-prior", is_flag=True,
+              help="Learn from the EXPORTS alone, not on top of the bundled model.")
 @input_format_option
 @column_option
 def train(
@@ -367,15 +369,18 @@ def train(
     bundled: bool,
     data: Path | None,
     ham_statuses: tuple[str, ...],
+    no_prior: bool,
     input_format: str | None,
     columns: tuple[str, ...],
 ) -> None:
     """Train a spam model on moderated EXPORTS (comments with status spam or approved).
 
-    Each export is one source for validation (leave one source out from three sources on).
-    Then moderate with it: safecomment moderate --model OUTPUT EXPORT
+    The site's comments correct the bundled model (the prior) unless --no-prior. Each export is
+    one source for validation (leave one source out from three sources on). Then moderate with
+    it: safecomment moderate --model OUTPUT EXPORT
     """
     from .readers import ExportError
+    from .spam.model import SpamModel
     from .spam.train import train_bundled, train_from_comments
 
     _one_of(exports, bundled)
@@ -384,7 +389,8 @@ def train(
             model = train_bundled(data)
         else:
             model = train_from_comments(
-                _records(exports, input_format, columns), ham_statuses=ham_statuses
+                _records(exports, input_format, columns), ham_statuses=ham_statuses,
+                prior=None if no_prior else SpamModel.load(),
             )
         digest = model.save(output)
     except (ExportError, OSError, ValueError) as error:

@@ -101,7 +101,8 @@ class Rules:
     ``max_links`` 0 and ``flood_seconds`` 0 switch those checks off. Keys match as
     case-insensitive substrings (empty ones are ignored). ``hold_threshold`` and
     ``spam_threshold`` override the model's own; ``validation`` sets the field checks, or
-    ``None`` skips them.
+    ``None`` skips them. ``spam_action = "hold"`` lets the model hold a comment but never mark
+    it spam (a safe first run for a new site, until the model is retrained on its comments).
     """
 
     max_links: int = 2
@@ -112,6 +113,7 @@ class Rules:
     hold_threshold: float | None = None
     spam_threshold: float | None = None
     validation: ValidationRules | None = DEFAULT_RULES
+    spam_action: Literal["spam", "hold"] = "spam"
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -135,6 +137,8 @@ class Rules:
             raise ValueError("hold_threshold cannot be above spam_threshold")
         if self.validation is not None and not isinstance(self.validation, ValidationRules):
             raise TypeError("validation must be ValidationRules or None")
+        if self.spam_action not in ("spam", "hold"):
+            raise ValueError("spam_action must be 'spam' or 'hold'")
 
     def replace(self, **changes: Any) -> Rules:
         """Return new rules with ``changes`` applied (these are never modified)."""
@@ -173,12 +177,14 @@ class Rules:
 @dataclass(frozen=True, slots=True)
 class Decision:
     """What to do with one comment: ``action``, the ``spam_score`` (0..1), ``reasons`` (codes,
-    in rule order) and the ``sanitized_html`` to publish if it is approved."""
+    in rule order), the ``sanitized_html`` to publish if it is approved, and ``why``: for a
+    score at or above hold, the model's three strongest features (when the model can explain)."""
 
     action: Action
     spam_score: float
     reasons: tuple[str, ...]
     sanitized_html: SanitizedHTML
+    why: tuple[str, ...] = ()
 
 
 def _action(reasons: Iterable[str]) -> Action:
@@ -286,11 +292,13 @@ class _Assessor:
                 reasons.append("disallowed_key")
         reasons.extend(codes)
         if score >= self.spam:
-            reasons.append("spam")
+            reasons.append("spam" if self.rules.spam_action == "spam" else "possible_spam")
         elif score >= self.hold:
             reasons.append("possible_spam")
         unique = tuple(dict.fromkeys(reasons))
-        return Decision(_action(unique), score, unique, html)
+        explain = getattr(self.model, "explain", None)
+        why = tuple(map(str, explain(comment).top(3))) if explain and score >= self.hold else ()
+        return Decision(_action(unique), score, unique, html, why)
 
 
 class _KeyIndex:
@@ -417,8 +425,11 @@ def _merge(decisions: list[Decision], marks: list[tuple[str, ...]]) -> Iterator[
 
 # What crosses to a worker process and back: only the fields the per-comment rules and the spam
 # model read, as plain tuples (pickling whole Comment and Decision objects costs ~3x more).
-_Packed = tuple[str, str, PrivateEmail | None, str | None, str | None, str | None, CommentType]
-_Verdict = tuple[Action, float, tuple[str, ...], str]
+_Packed = tuple[
+    str, str, PrivateEmail | None, str | None, str | None, str | None, CommentType, str | None,
+    str | None,
+]
+_Verdict = tuple[Action, float, tuple[str, ...], str, tuple[str, ...]]
 _Pending = tuple["Future[list[_Verdict]] | list[Decision]", list[tuple[str, ...]]]
 
 _worker_assessor: _Assessor | None = None
@@ -431,7 +442,8 @@ def _start_worker(assessor: _Assessor) -> None:
 
 def _pack(chunk: list[Comment]) -> list[_Packed]:
     return [
-        (c.content, c.author_name, c.author_email, c.author_url, c.author_ip, c.user_agent, c.type)
+        (c.content, c.author_name, c.author_email, c.author_url, c.author_ip, c.user_agent, c.type,
+         c.thread_id, c.thread_url)
         for c in chunk
     ]
 
@@ -441,11 +453,11 @@ def _assess_packed(packed: list[_Packed]) -> list[_Verdict]:
     assert _worker_assessor is not None, "worker started without an assessor"
     comments = [
         Comment("", p[0], author_name=p[1], author_email=p[2], author_url=p[3], author_ip=p[4],
-                user_agent=p[5], type=p[6])
+                user_agent=p[5], type=p[6], thread_id=p[7], thread_url=p[8])
         for p in packed
     ]
     return [
-        (d.action, d.spam_score, d.reasons, str(d.sanitized_html))
+        (d.action, d.spam_score, d.reasons, str(d.sanitized_html), d.why)
         for d in _worker_assessor.assess(comments)
     ]
 
@@ -453,7 +465,7 @@ def _assess_packed(packed: list[_Packed]) -> list[_Verdict]:
 def _decisions(done: Future[list[_Verdict]] | list[Decision]) -> list[Decision]:
     if isinstance(done, list):
         return done
-    return [Decision(a, s, r, SanitizedHTML(h)) for a, s, r, h in done.result()]
+    return [Decision(a, s, r, SanitizedHTML(h), w) for a, s, r, h, w in done.result()]
 
 
 def _ready(done: Future[list[_Verdict]] | list[Decision]) -> bool:

@@ -1,6 +1,7 @@
 """Moderation reports: one row per input comment (text, JSON Lines, CSV or JSON), atomically.
 
-A decision row holds ``id``, ``thread``, ``action``, ``score``, ``reasons``, ``email`` (a mask, a
+A decision row holds ``id``, ``thread``, ``action``, ``score``, ``reasons``, ``why`` (the spam
+model's strongest features for a held or spam score), ``email`` (a mask, a
 keyed pseudonym, or the address only when the caller chose :func:`revealed_email`) and ``html``
 (the sanitised content). A record a reader could not read becomes an error row (``action`` is
 ``"error"``, with ``position`` and ``error``), so every input record is accounted for.
@@ -33,7 +34,7 @@ Format = Literal["text", "jsonl", "csv", "json"]
 FORMATS: tuple[str, ...] = get_args(Format)
 
 COLUMNS: Final = (
-    "id", "thread", "action", "score", "reasons", "email", "html", "position", "error"
+    "id", "thread", "action", "score", "reasons", "why", "email", "html", "position", "error"
 )
 """The CSV header; JSON rows carry the subset that applies (decision or error)."""
 
@@ -78,6 +79,7 @@ def decision_row(comment: Comment, decision: Decision, email: EmailView = masked
         "action": decision.action,
         "score": round(decision.spam_score, 4),
         "reasons": list(decision.reasons),
+        "why": list(decision.why),
         "email": "" if comment.author_email is None else email(comment.author_email),
         "html": str(decision.sanitized_html),
     }
@@ -129,9 +131,10 @@ class _TextWriter(_Writer):
                 html = html[: _TEXT_HTML_CHARS - 1] + "…"
             where = f"{_printable(row['thread'])}#{_printable(row['id'])}"
             reasons = ",".join(row["reasons"]) or "-"
+            why = f" ({_printable('; '.join(row['why']))})" if row["why"] else ""
             line = (
                 f"{row['action']:<7} {row['score']:.4f}  {where}  {_printable(row['email']) or '-'}"
-                f"  {reasons}  {html}"
+                f"  {reasons}{why}  {html}"
             )
         self.stream.write(line + "\n")
 
@@ -169,6 +172,7 @@ class _CsvWriter(_Writer):
         if "score" in row:
             cells["score"] = f"{row['score']:.4f}"
             cells["reasons"] = ";".join(row["reasons"])
+            cells["why"] = ";".join(row["why"])
         self._csv.writerow([_spreadsheet_safe(cells.get(column, "")) for column in COLUMNS])
 
 

@@ -167,9 +167,11 @@ def fit_payload(
     Raises :class:`TrainingError` for data that cannot give a sound model.
     """
     options = options or TrainingOptions()
+    prior_summary = None
     if prior is not None:  # what scoring needs of it: no pipeline, manifest or prior of its own
         if "prior" in prior:
             raise TrainingError("the prior model has a prior itself; use the bundled model")
+        prior_summary = _prior_summary(prior)
         prior = {k: v for k, v in prior.items() if k not in ("info", "pipeline")}
     items = list(texts)
     truth = _labels(labels, len(items))
@@ -208,7 +210,7 @@ def fit_payload(
             "options": dataclasses.asdict(options),
             "validation": validation,
             "weighted": sample_weight is not None,
-            "prior": None if prior is None else _prior_summary(prior),
+            "prior": prior_summary,
         },
         "features": {
             "word": "lower-cased words of 2+ characters, and adjacent word pairs; tokens of the "

@@ -186,19 +186,19 @@ class LinearScorer:
             share = sum(values[c] * self._coef[c] / chars[c] for c in known)
             per_word[text_word] = per_word.get(text_word, 0.0) + share
         found += ((f"spelling of {w!r}", slope * v) for w, v in per_word.items() if v)
-        # A structure feature at 0 (no links, no website...) contributes nothing: the scaler's
-        # centring goes into the baseline.
-        per_unit = self._structure_coef / self._scale
-        found += (
-            (name, slope * value * weight)
-            for name, value, weight in zip(STRUCTURE_FEATURES, structure_matrix([doc])[0],
-                                           per_unit, strict=True)
-            if value * weight
-        )
+        # A structure feature that is present is measured from the training mean; one at 0 (no
+        # links, no website...) is not listed, its pull from the mean goes into the baseline.
+        intercept = self.intercept
+        values = structure_matrix([doc])[0]
+        centred = (values - self._mean) / self._scale * self._structure_coef
+        for name, value, push in zip(STRUCTURE_FEATURES, values, centred, strict=True):
+            if value:
+                found.append((name, slope * float(push)))
+            else:
+                intercept += float(push)
         if self.prior is not None:
             found.append(("prior model", slope * self.prior_coef * float(
                 self.prior.logits([doc])[0])))
-        intercept = self.intercept - float(per_unit @ self._mean)
         return -(a * intercept + b), found
 
     def _block_values(self, counted: Mapping[int, int]) -> dict[int, float]:
