@@ -340,6 +340,9 @@ def _export(
     start = 0
     for name in ("word", "char"):
         vectorizer = union.named_transformers[name]
+        # the n-grams min_df dropped: kept by scikit-learn for introspection only, and most of
+        # the pickle's size
+        vars(vectorizer).pop("stop_words_", None)
         terms = sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.__getitem__)
         end = start + len(terms)
         payload[name] = {

@@ -48,7 +48,7 @@ __all__ = [
     "manifest_path",
 ]
 
-BUNDLED_SHA256: Final = "fc7363af83c29a03ddd89788d448e18d4cc716a7c8186cfbbc404d890950a5b9"
+BUNDLED_SHA256: Final = "3bb0f3c72a5319192d8d3c799b4b043e693aad891029fea8d7ba615051f277c7"
 """SHA-256 of the bundled model file; ``safecomment train --bundled`` prints it."""
 
 _SHA256: Final = re.compile(r"[0-9a-f]{64}")

@@ -41,6 +41,7 @@ __all__ = [
     "BUNDLED_CORPORA",
     "HOLD",
     "MIN_PER_CLASS",
+    "RECIPE_OPTIONS",
     "TrainingError",
     "TrainingOptions",
     "build_pipeline",
@@ -55,6 +56,10 @@ __all__ = [
 BUNDLED_CORPORA: Final = ("youtube", "blogs")
 """What the bundled model learns from: YouTube 01-04 and the blogs whose licence allows it
 (:func:`shippable`); SMS is evaluated on, not trained on."""
+
+RECIPE_OPTIONS: Final = TrainingOptions(min_df=3)
+"""The bundled recipe's options: n-grams in 3+ comments keep the model file under 2 MB (the
+validation ROC-AUC is the same as with 2)."""
 
 
 def train(
@@ -87,10 +92,12 @@ def train_recipe(
     options: TrainingOptions | None = None,
     data: Mapping[str, str] | None = None,
 ) -> SpamModel:
-    """The bundled model's recipe on labelled comments: sources as groups of equal weight."""
+    """The bundled model's recipe on labelled comments: sources as groups of equal weight,
+    :data:`RECIPE_OPTIONS` unless ``options`` are given."""
     groups = [c.source for c in comments]
     return train(
-        comments, [c.status == "spam" for c in comments], groups=groups, options=options,
+        comments, [c.status == "spam" for c in comments], groups=groups,
+        options=options or RECIPE_OPTIONS,
         data=data, sample_weight=source_weights(groups),
     )
 
