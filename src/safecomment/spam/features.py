@@ -59,8 +59,7 @@ STRUCTURE_FEATURES: Final = (
     "links", "domains", "link_text_ratio", "shortener", "author_url", "uppercase_ratio",
     "digit_ratio", "repeated_chars", "phone_numbers", "emails", "length", "calls_to_action",
     "self_promotion", "website_path_depth", "website_in_body", "name_is_person", "name_is_url",
-    "name_words", "thread_overlap", "generic_praise", "non_latin", "bbcode_links",
-    "percent_encoded",
+    "name_words", "thread_overlap", "generic_praise", "bbcode_links", "percent_encoded",
 )
 """Names of the columns :func:`structure` returns, in order."""
 
@@ -301,7 +300,6 @@ def structure(doc: Prepared) -> list[float]:
         math.log1p(len(name.split())),
         _thread_overlap(doc.thread, lower),
         math.log1p(len(_GENERIC_PRAISE.findall(lower))),
-        0.0 if text.isascii() or not letters else 1.0 - _latin_letters(text) / letters,
         math.log1p(len(_BBCODE.findall(text)) if "[" in text else 0),
         math.log1p(len(_PERCENT.findall(text)) if "%" in text else 0),
     ]
@@ -313,11 +311,6 @@ def _thread_overlap(thread: str, lower: str) -> float:
     if not words or not lower:
         return 0.0
     return sum(word in lower for word in words) / len(words)
-
-
-def _latin_letters(text: str) -> int:
-    """Letters of the Latin script (ASCII and Latin-1/Extended), the rest being other scripts."""
-    return sum(1 for c in text if c.isalpha() and c <= "\u024f")
 
 
 def _character_counts(text: str) -> tuple[int, int, int]:

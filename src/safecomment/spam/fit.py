@@ -87,6 +87,9 @@ class TrainingOptions:
     """Scale of the standardised structure features next to the unit-norm TF-IDF blocks."""
     max_ham_blocked: float = 0.005
     """The ``spam`` threshold marks at most this share of validation ham as spam."""
+    max_ham_held: float | None = None
+    """When set, ``hold`` rises above 0.5 until at most this share of validation ham is held
+    or marked spam (a spam share unlike the training data's moves the calibrated 0.5)."""
     folds: int = 5
     """Stratified folds when the data has fewer than three sources; the most source folds."""
 
@@ -95,6 +98,8 @@ class TrainingOptions:
             raise ValueError("need c > 0, min_df >= 1 and structure_weight >= 0")
         if not 0 <= self.max_ham_blocked < 1 or self.folds < 2:
             raise ValueError("need 0 <= max_ham_blocked < 1 and folds >= 2")
+        if self.max_ham_held is not None and not self.max_ham_blocked <= self.max_ham_held < 1:
+            raise ValueError("need max_ham_blocked <= max_ham_held < 1")
 
 
 Splits = list[tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]]
@@ -192,7 +197,8 @@ def fit_payload(
             cross_val_predict(_classifier(options), features, truth, cv=splits,
                               method="decision_function", params={"sample_weight": weight})
         )
-    thresholds = choose_thresholds(truth, out_of_fold, options.max_ham_blocked)
+    thresholds = choose_thresholds(
+        truth, out_of_fold, options.max_ham_blocked, options.max_ham_held)
     info = {
         "format": FORMAT,
         "versions": {
@@ -307,22 +313,34 @@ def _checksum(docs: Sequence[Any], truth: npt.NDArray[np.bool_]) -> str:
 
 
 def choose_thresholds(
-    labels: npt.ArrayLike, scores: npt.ArrayLike, max_ham_blocked: float
+    labels: npt.ArrayLike,
+    scores: npt.ArrayLike,
+    max_ham_blocked: float,
+    max_ham_held: float | None = None,
 ) -> Thresholds:
     """Pick ``(hold, spam)`` from calibrated validation scores.
 
     ``spam`` is the lowest threshold (rounded up to 4 decimals) that marks at most
     ``max_ham_blocked`` of the validation ham as spam. ``hold`` is 0.5, where spam becomes more
-    likely than not (at the training data's spam share), capped at ``spam``.
+    likely than not (at the training data's spam share), or with ``max_ham_held`` the lowest
+    threshold from 0.5 up that holds at most that share of the ham; capped at ``spam``.
     """
     truth = np.asarray(labels).astype(bool)
     ham = np.sort(np.asarray(scores, dtype=np.float64)[~truth])[::-1]
-    allowed = math.floor(max_ham_blocked * ham.size + 1e-9)
-    spam = 1.0 if allowed >= ham.size else float(np.nextafter(ham[allowed], np.inf))
-    spam = min(1.0, math.ceil(spam * 1e4) / 1e4)
-    while spam < 1.0 and int((ham >= spam).sum()) > allowed:  # rounding met a tie
-        spam = min(1.0, spam + 1e-4)
-    return Thresholds(min(HOLD, spam), spam)
+    spam = _ham_quantile(ham, max_ham_blocked)
+    hold = HOLD if max_ham_held is None else max(HOLD, _ham_quantile(ham, max_ham_held))
+    return Thresholds(min(hold, spam), spam)
+
+
+def _ham_quantile(ham: npt.NDArray[np.float64], share: float) -> float:
+    """The lowest threshold (rounded up to 4 decimals) reached by at most ``share`` of ``ham``
+    (sorted high to low)."""
+    allowed = math.floor(share * ham.size + 1e-9)
+    threshold = 1.0 if allowed >= ham.size else float(np.nextafter(ham[allowed], np.inf))
+    threshold = min(1.0, math.ceil(threshold * 1e4) / 1e4)
+    while threshold < 1.0 and int((ham >= threshold).sum()) > allowed:  # rounding met a tie
+        threshold = min(1.0, threshold + 1e-4)
+    return threshold
 
 
 def _export(

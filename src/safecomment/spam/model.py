@@ -48,7 +48,7 @@ __all__ = [
     "manifest_path",
 ]
 
-BUNDLED_SHA256: Final = "3bb0f3c72a5319192d8d3c799b4b043e693aad891029fea8d7ba615051f277c7"
+BUNDLED_SHA256: Final = "56d73a3aa3570a69f8d148d0136b3ea9bbe7e1ff46018c514947c973324aa4b3"
 """SHA-256 of the bundled model file; ``safecomment train --bundled`` prints it."""
 
 _SHA256: Final = re.compile(r"[0-9a-f]{64}")
