@@ -1,7 +1,7 @@
 """Moderation reports: one row per input comment (text, JSON Lines, CSV or JSON), atomically.
 
-A decision row holds ``id``, ``thread``, ``action``, ``score``, ``reasons``, ``why`` (the spam
-model's strongest features for a held or spam score), ``email`` (a mask, a
+A decision row holds ``id``, ``thread``, ``action``, ``score``, ``reasons``, ``why`` (only when
+the spam model explained a held or spam score: its three strongest features), ``email`` (a mask, a
 keyed pseudonym, or the address only when the caller chose :func:`revealed_email`) and ``html``
 (the sanitised content). A record a reader could not read becomes an error row (``action`` is
 ``"error"``, with ``position`` and ``error``), so every input record is accounted for.
@@ -73,16 +73,18 @@ def revealed_email(email: PrivateEmail) -> str:
 
 def decision_row(comment: Comment, decision: Decision, email: EmailView = masked_email) -> Row:
     """The report row for one moderated comment."""
-    return {
+    row: Row = {
         "id": comment.id,
         "thread": comment.thread_id or "",
         "action": decision.action,
         "score": round(decision.spam_score, 4),
         "reasons": list(decision.reasons),
-        "why": list(decision.why),
         "email": "" if comment.author_email is None else email(comment.author_email),
         "html": str(decision.sanitized_html),
     }
+    if decision.why:
+        row["why"] = list(decision.why)
+    return row
 
 
 def error_row(error: RecordError) -> Row:
@@ -131,7 +133,7 @@ class _TextWriter(_Writer):
                 html = html[: _TEXT_HTML_CHARS - 1] + "…"
             where = f"{_printable(row['thread'])}#{_printable(row['id'])}"
             reasons = ",".join(row["reasons"]) or "-"
-            why = f" ({_printable('; '.join(row['why']))})" if row["why"] else ""
+            why = f" ({_printable('; '.join(row['why']))})" if "why" in row else ""
             line = (
                 f"{row['action']:<7} {row['score']:.4f}  {where}  {_printable(row['email']) or '-'}"
                 f"  {reasons}{why}  {html}"
@@ -172,7 +174,7 @@ class _CsvWriter(_Writer):
         if "score" in row:
             cells["score"] = f"{row['score']:.4f}"
             cells["reasons"] = ";".join(row["reasons"])
-            cells["why"] = ";".join(row["why"])
+            cells["why"] = ";".join(row.get("why", ()))
         self._csv.writerow([_spreadsheet_safe(cells.get(column, "")) for column in COLUMNS])
 
 
