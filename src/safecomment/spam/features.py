@@ -76,7 +76,8 @@ _EMAIL: Final = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _CALL_TO_ACTION: Final = re.compile(
     r"\b(?:(?:please|pls|plz|pleas|plese)\s+(?:\w+\s+)?(?:like|share|sub|subscribe|check|visit|"
     r"watch|follow|add|click|help|support|vote|listen|comment)|like this comment|"
-    r"thumbs? up if|like if|subscribe|check (?:out|it out|my|this)|visit|click|follow me|"
+    r"thumbs? up if|like if|subscribe|check (?:out|it out|my|this)|visit|"
+    r"click (?:here|this|on|the link|below|now|my)|follow me|"
     r"add me|sign up|join)\b",
 )
 # The author's own things: "my channel", "our new video", "my website"...

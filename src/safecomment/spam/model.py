@@ -48,7 +48,7 @@ __all__ = [
     "manifest_path",
 ]
 
-BUNDLED_SHA256: Final = "56d73a3aa3570a69f8d148d0136b3ea9bbe7e1ff46018c514947c973324aa4b3"
+BUNDLED_SHA256: Final = "ab80c31b65a8b910934dec396b2da7ae3c5eea05de2a7469541163b1e0d31046"
 """SHA-256 of the bundled model file; ``safecomment train --bundled`` prints it."""
 
 _SHA256: Final = re.compile(r"[0-9a-f]{64}")
