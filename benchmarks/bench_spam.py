@@ -7,7 +7,8 @@ model, and the memory of a process that loads it and scores (scikit-learn never 
 
     python benchmarks/bench_spam.py [--model FILE --trust] [--comments N]
 
-Comments come from the YouTube corpora when ../shared/data is there, else from a seeded
+Comments come from the YouTube and blog corpora when ../shared/data is there (blog comments
+with their name, website and post, so the field features are timed too), else from a seeded
 generator. Half of them warm the scorer's per-word cache first, the other half are timed; the
 cold figure (a fresh model's first batch, every word new to its cache) is printed too.
 """
@@ -25,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from safecomment.record import Comment
 from safecomment.spam.corpora import CorpusError, load_corpus
 from safecomment.spam.model import SpamModel
 
@@ -57,11 +59,13 @@ print(f"import {{(imported - started) * 1e3:.0f}} ms + load {{(loaded - imported
 """
 
 
-def comments(count: int) -> list[str]:
-    """``count`` comments: the YouTube corpora shuffled, else seeded synthetic text."""
+def comments(count: int) -> list[str | Comment]:
+    """``count`` comments: the YouTube and blog corpora shuffled, else seeded synthetic text."""
     rng = random.Random(4)
+    texts: list[str | Comment]
     try:
         texts = [c.content for c in load_corpus(("youtube",)).comments]
+        texts += load_corpus(("blogs",)).comments
     except CorpusError as error:
         print(f"(no corpora: {error}; using synthetic comments)", file=sys.stderr)
         texts = [
@@ -104,8 +108,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     pipeline = model.pipeline
     texts = comments(args.comments)
     warm, timed = texts[: len(texts) // 2], texts[len(texts) // 2 :]
-    print(f"model {model!r}, {len(timed)} timed comments (mean {np.mean(list(map(len, timed))):.0f}"
-          " characters)")
+    sizes = [len(t if isinstance(t, str) else t.content) for t in timed]
+    print(f"model {model!r}, {len(timed)} timed comments (mean {np.mean(sizes):.0f} characters)")
 
     model.score_batch(warm[:20])  # one-off set-up shared by every model (regexes, linkify)
     fresh = SpamModel.load(args.model, trust=args.trust)

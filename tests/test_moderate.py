@@ -351,8 +351,9 @@ def test_the_default_model_is_the_bundled_one() -> None:
 
     default = Moderator()
     assert default.thresholds == tuple(SpamModel.load().thresholds)
-    pills = comment(
-        content="Cheap viagra online, no prescription! Buy now http://pills.example.com/buy"
+    pills = comment(  # blog spam as it comes: the link in the body and in the website field
+        content="Cheap viagra online, no prescription! Buy now http://pills.example.com/buy",
+        author_url="http://pills.example.com/buy",
     )
     (decision,) = list(default.moderate_many([pills]))
     assert decision.action == "spam" and "spam" in decision.reasons

@@ -11,7 +11,16 @@ from pathlib import Path
 import pytest
 import sklearn
 
-from safecomment.spam.corpora import CORPORA, SMS, YOUTUBE, CorpusError, data_dir, load_corpus
+from safecomment.spam.corpora import (
+    BLOGS,
+    CORPORA,
+    FORM_ERA,
+    SMS,
+    YOUTUBE,
+    CorpusError,
+    data_dir,
+    load_corpus,
+)
 from safecomment.spam.model import BUNDLED_FILE, BUNDLED_SHA256
 from safecomment.spam.train import train_bundled
 
@@ -91,6 +100,35 @@ def test_the_bundled_model_is_what_the_command_rebuilds(corpus_dir: Path, tmp_pa
     model = train_bundled(corpus_dir)
     digest = model.save(tmp_path / BUNDLED_FILE)
     assert digest == BUNDLED_SHA256 == manifest["sha256"], (
-        "the bundled model is stale: python -m safecomment.spam.train --bundled, then pin its hash"
+        "the bundled model is stale: safecomment train --bundled -o models/spam-default.joblib, "
+        "then pin its hash"
     )
-    assert model.manifest["training"]["data"] == YOUTUBE
+    assert model.manifest["training"]["data"] == {**YOUTUBE, **BLOGS}
+    # only licence-allowed sources: YouTube and the two MIT blogs, never SMS or other blogs
+    assert set(model.manifest["training"]["sources"]) == {
+        "Youtube01-Psy", "Youtube02-KatyPerry", "Youtube03-LMFAO", "Youtube04-Eminem",
+        "chrisrisner", "spinningnumbers",
+    }
+
+
+# form-era (ham dated on or after the blog's first comment PR) ham and all spam, per blog
+BLOG_COUNTS = {
+    "archivefever": (179, 1471), "chrisrisner": (23, 409), "haacked": (545, 830),
+    "hajekj": (37, 85), "jdieter": (26, 420), "maartenba": (193, 144), "perfmatters": (261, 99),
+    "spinningnumbers": (262, 333), "yasoob": (162, 521),
+}
+
+
+@pytest.mark.shared_data
+def test_blogs_keep_form_era_ham_every_field_and_their_licences(corpus_dir: Path) -> None:
+    corpus = load_corpus(("blogs",), corpus_dir)
+    counts = Counter((c.source, c.status) for c in corpus.comments)
+    assert {b: (counts[b, "approved"], counts[b, "spam"]) for b in FORM_ERA} == BLOG_COUNTS
+    assert all(
+        c.created is not None and c.created.date().isoformat() >= FORM_ERA[c.source]
+        for c in corpus.comments if c.status == "approved"
+    )
+    assert sum(c.author_url is not None for c in corpus.comments) > 500
+    assert all(c.thread_id for c in corpus.comments)
+    assert corpus.licences["spinningnumbers"] == corpus.licences["chrisrisner"] == "MIT"
+    assert corpus.licences["jdieter"] == "GPL-3.0" and corpus.licences["haacked"] == "none"

@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from fixtures.spam import labelled_comments
 from safecomment.record import Comment
-from safecomment.spam.evaluate import EvaluationReport, leave_one_source_out
+from safecomment.spam.evaluate import (
+    GOALS,
+    SITE_TRAIN_SHARE,
+    BundledEvaluation,
+    EvaluationReport,
+    FoldResult,
+    leave_one_source_out,
+    site_adapted,
+)
+from safecomment.spam.format import Thresholds
 from safecomment.spam.metrics import METRICS, classification_metrics
+from safecomment.spam.train import train_from_comments
 
 SOURCES = ("site-a", "site-b", "site-c", "site-d")
 
@@ -84,3 +96,51 @@ def test_metrics_with_one_class_have_no_auc_or_ham_shares() -> None:
     assert metrics["spam_passed"] == 0.5
     with pytest.raises(ValueError, match="same length"):
         classification_metrics([1, 0], [0.5], hold=0.5, spam=0.9)
+
+
+def fold(source: str, labels: list[int], scores: list[float]) -> FoldResult:
+    truth = np.array(labels, dtype=bool)
+    values = np.array(scores)
+    thresholds = Thresholds(0.5, 0.9)
+    return FoldResult(source, thresholds, classification_metrics(truth, values, *thresholds),
+                      truth, values)
+
+
+def test_goals_are_measured_on_their_section_and_printed_with_the_figures() -> None:
+    good = fold("good", [1, 1, 0, 0], [0.95, 0.8, 0.1, 0.2])  # AUC 1, nothing blocked or held
+    bad = fold("bad", [1, 1, 0, 0], [0.3, 0.8, 0.95, 0.6])  # half the ham blocked, half held
+    sections = {name: EvaluationReport((good, bad)) for name in ("youtube", "blogs", "adapted")}
+    evaluation = BundledEvaluation(sections)
+    measured = {goal.text: (value, met) for goal, value, met in evaluation.goals()}
+    assert len(measured) == len(GOALS)
+    assert measured["leave-one-blog-out: every blog's ham blocked <= 1%"] == (0.5, False)
+    assert measured["leave-one-blog-out: every blog's spam caught (>= hold) >= 70%"] == (
+        0.5, False)  # the bad blog lets one of two spam through
+    auc = measured["leave-one-blog-out: mean ROC-AUC >= 0.92"]
+    assert auc[0] == pytest.approx((1.0 + 0.25) / 2) and auc[1] is False  # 1 of 4 pairs
+    only_good = BundledEvaluation({n: EvaluationReport((good,)) for n in sections})
+    assert all(met for goal, _, met in only_good.goals() if "MCC" not in goal.text)
+    table = evaluation.to_table()
+    assert "== Goals (issue 12)" in table and "NOT met    0.5000  leave-one-blog-out" in table
+    document = json.loads(evaluation.to_json())
+    assert set(document["sections"]) == set(sections)
+    assert document["goals"][1] == {
+        "goal": "leave-one-blog-out: every blog's ham blocked <= 1%", "measured": 0.5,
+        "met": False}
+
+
+def test_site_adapted_trains_on_the_oldest_share_and_scores_the_rest() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    start = datetime(2020, 1, 1, tzinfo=UTC)
+    comments = [
+        dataclasses.replace(c, created=start + timedelta(days=i))
+        for i, c in enumerate(labelled_comments(per_class=20, sources=("blog",), seed=2))
+    ]
+    prior = train_from_comments(labelled_comments(per_class=10, sources=("a", "b", "c")))
+    report = site_adapted(comments, {"blog": prior})
+    (result,) = report.folds
+    # 40% of each class is scored, less any text repeated from the training part
+    assert result.metrics["n"] <= 16 and result.metrics["spam"] <= 8
+    assert result.metrics["roc_auc"] == pytest.approx(1.0)
+    assert SITE_TRAIN_SHARE == 0.6

@@ -52,14 +52,15 @@ def test_links_include_autolinked_bare_urls_and_anchors() -> None:
 
 def test_comment_objects_bring_their_author_url() -> None:
     comment = Comment("1", "hello <i>there</i>", author_url="https://example.com/me")
-    assert prepare(comment) == Prepared("hello there", (), True)
+    assert prepare(comment)[:3] == Prepared("hello there", (), True)[:3]
+    assert prepare(comment).author_url == "https://example.com/me"
     assert prepare(SimpleNamespace(content="hi", author_url="  ")).has_author_url is False
     assert prepare(SimpleNamespace(content="hi")).has_author_url is False
     assert feature(prepare(comment), "author_url") == 1.0
 
 
-def test_nothing_but_text_links_and_author_url_reaches_the_features() -> None:
-    plain = Comment("1", "Buy now http://x.example")
+def test_no_id_email_ip_date_or_status_reaches_the_features() -> None:
+    plain = Comment("1", "Buy now http://x.example", author_name="Someone")
     decorated = Comment(
         "zz13jhp0bxqncu512g22wvzkasxmvvzjaz04", "Buy now http://x.example", source="other",
         author_name="Someone", author_email=PrivateEmail("someone@example.com"),
@@ -138,3 +139,49 @@ def test_structure_matrix_has_one_row_per_document() -> None:
 def test_feature_functions_pickle_by_reference() -> None:
     for function in (prepare_all, word_ngrams, char_ngrams, structure_matrix):
         assert pickle.loads(pickle.dumps(function)) is function
+
+
+def test_the_website_name_and_thread_become_features() -> None:
+    comment = Comment(
+        "1", 'Very nice post! I bookmarked your blog. <a href="http://cheap-pills.ru/x">x</a>',
+        author_url="https://cheap-pills.ru/buy/now", author_name="cheap pills",
+        thread_id="how-to-bake-sourdough",
+    )
+    doc = prepare(comment)
+    assert (doc.author_url, doc.author_name, doc.thread) == (
+        "https://cheap-pills.ru/buy/now", "cheap pills", "bake sourdough")
+    tokens = word_ngrams(doc)
+    for token in ("tld:ru", "site:cheap", "site:pills", "sitepath:buy", "name:cheap",
+                  "link:pills"):
+        assert token in tokens
+    values = dict(zip(STRUCTURE_FEATURES, structure(doc), strict=True))
+    assert values["website_in_body"] == 1.0 and values["name_is_person"] == 0.0
+    assert values["website_path_depth"] == pytest.approx(math.log1p(2))
+    assert values["generic_praise"] == pytest.approx(math.log1p(3))  # nice post, bookmarked, ..
+    assert values["thread_overlap"] == 0.0
+
+
+def test_a_person_who_talks_about_the_post() -> None:
+    doc = prepare(Comment("1", "The sourdough trick worked", author_name="Ann Smith",
+                          thread_url="https://blog.example/2020/how-to-bake-sourdough/"))
+    values = dict(zip(STRUCTURE_FEATURES, structure(doc), strict=True))
+    assert values["name_is_person"] == 1.0 and values["name_is_url"] == 0.0
+    assert values["thread_overlap"] == 0.5  # "sourdough" of "bake sourdough"
+    assert values["author_url"] == 0.0 and values["website_in_body"] == 0.0
+    named_by_url = prepare(Comment("2", "hi", author_name="www.cheap-loans.example"))
+    assert feature(named_by_url, "name_is_url") == 1.0
+
+
+def test_bbcode_and_percent_encoding_are_counted() -> None:
+    # Scripts are left to the character n-grams: a "non-Latin share" feature learned from
+    # English-only ham held Greek, Japanese and Arabic ham as spam.
+    assert "non_latin" not in STRUCTURE_FEATURES
+    assert feature(prepare("[url=http://x.example]x[/url]"), "bbcode_links") > 0
+    assert feature(prepare("%E3%81%82%E3%81%84"), "percent_encoded") == pytest.approx(
+        math.log1p(6))
+
+
+def test_text_only_input_has_no_field_tokens() -> None:
+    doc = prepare("plain words here")
+    assert word_ngrams(doc) == ["plain", "words", "here", "plain words", "words here"]
+    assert (doc.author_url, doc.author_name, doc.thread) == ("", "", "")

@@ -82,7 +82,7 @@ def test_batch_equals_one_at_a_time_and_the_sklearn_pipeline(bundled: SpamModel)
 
 
 def test_comments_and_comment_like_objects_score_like_their_text(bundled: SpamModel) -> None:
-    comment = Comment("7", SPAMMY, author_name="x", source="site")
+    comment = Comment("7", SPAMMY, source="site")  # the name is a feature now (issue 12)
     assert bundled.score(comment) == bundled.score(SPAMMY)
     assert bundled.score(SimpleNamespace(content=HAMMY, author_url=None)) == bundled.score(HAMMY)
     assert bundled.score_batch([comment, HAMMY]).tolist() == pytest.approx(

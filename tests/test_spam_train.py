@@ -192,3 +192,14 @@ def test_thresholds_never_block_more_ham_than_allowed(
     ham = [s for s, label in zip(scores, labels, strict=True) if not label]
     if ham and spam < 1.0:
         assert sum(s >= spam for s in ham) <= share * len(ham) + 1e-9
+
+
+def test_hold_can_be_chosen_to_hold_at_most_a_share_of_ham() -> None:
+    labels = [0] * 200 + [1] * 10
+    scores = [i / 200 for i in range(200)] + [0.999] * 10  # ham at 0.000 .. 0.995
+    hold, spam = choose_thresholds(labels, scores, 0.01, max_ham_held=0.10)
+    assert 0.895 < hold <= 0.9  # 20 of 200 ham (0.9 .. 0.995) may reach hold, 0.895 not
+    assert sum(s >= hold for s in scores[:200]) == 20 and hold <= spam
+    assert choose_thresholds(labels, scores, 0.01, max_ham_held=0.5).hold == HOLD  # never < 0.5
+    with pytest.raises(ValueError, match="max_ham_held"):
+        TrainingOptions(max_ham_blocked=0.05, max_ham_held=0.01)

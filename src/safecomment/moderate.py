@@ -96,6 +96,8 @@ class Rules(Settings):
     ``None`` skips them. In a rules file (:meth:`from_toml`) the top-level keys are these fields,
     ``[validation]`` is a table of :class:`~safecomment.validate.ValidationRules` fields, and
     ``validation = false`` skips the field checks.
+    ``spam_action = "hold"`` lets the model hold a comment but never mark it spam (a safe first
+    run for a new site, until the model is retrained on its comments).
     """
 
     max_links: int = bounded(2, 0)
@@ -106,6 +108,7 @@ class Rules(Settings):
     hold_threshold: float | None = bounded(None, 0, 1)
     spam_threshold: float | None = bounded(None, 0, 1)
     validation: ValidationRules | None = DEFAULT_RULES
+    spam_action: Literal["spam", "hold"] = "spam"
 
     def _check(self) -> None:
         set_ = object.__setattr__
@@ -122,14 +125,16 @@ class Rules(Settings):
 @dataclass(frozen=True, slots=True)
 class Decision:
     """What to do with one comment: ``action``, the ``spam_score`` (0..1), ``reasons`` (codes,
-    in rule order), the ``sanitized_html`` to publish if it is approved and what sanitising
-    ``removed`` (see :meth:`~safecomment.Sanitizer.clean_report`)."""
+    in rule order), the ``sanitized_html`` to publish if it is approved, what sanitising
+    ``removed`` (see :meth:`~safecomment.Sanitizer.clean_report`) and ``why``: for a score at or
+    above hold, the model's three strongest features (when the model can explain)."""
 
     action: Action
     spam_score: float
     reasons: tuple[str, ...]
     sanitized_html: SanitizedHTML
     removed: tuple[Removal, ...] = ()
+    why: tuple[str, ...] = ()
 
 
 def _action(reasons: Iterable[str]) -> Action:
@@ -247,11 +252,13 @@ class _Assessor:
                 reasons.append("disallowed_key")
         reasons.extend(codes)
         if score >= self.spam:
-            reasons.append("spam")
+            reasons.append("spam" if self.rules.spam_action == "spam" else "possible_spam")
         elif score >= self.hold:
             reasons.append("possible_spam")
         unique = tuple(dict.fromkeys(reasons))
-        return Decision(_action(unique), score, unique, html, removed)
+        explain = getattr(self.model, "explain", None)
+        why = tuple(map(str, explain(comment).top(3))) if explain and score >= self.hold else ()
+        return Decision(_action(unique), score, unique, html, removed, why)
 
 
 class _KeyIndex:
@@ -378,8 +385,11 @@ def _merge(decisions: list[Decision], marks: list[tuple[str, ...]]) -> Iterator[
 
 # What crosses to a worker process and back: only the fields the per-comment rules and the spam
 # model read, as plain tuples (pickling whole Comment and Decision objects costs ~3x more).
-_Packed = tuple[str, str, PrivateEmail | None, str | None, str | None, str | None, CommentType]
-_Verdict = tuple[Action, float, tuple[str, ...], str, tuple[Removal, ...]]
+_Packed = tuple[
+    str, str, PrivateEmail | None, str | None, str | None, str | None, CommentType, str | None,
+    str | None,
+]
+_Verdict = tuple[Action, float, tuple[str, ...], str, tuple[Removal, ...], tuple[str, ...]]
 _Pending = tuple["Future[list[_Verdict]] | list[Decision]", list[tuple[str, ...]]]
 
 _worker_assessor: _Assessor | None = None
@@ -394,7 +404,7 @@ def _pack(chunk: list[Comment]) -> list[_Packed]:
     # an email crosses to the worker only as the explicitly picklable copy
     return [
         (c.content, c.author_name, c.author_email and c.author_email.picklable(), c.author_url,
-         c.author_ip, c.user_agent, c.type)
+         c.author_ip, c.user_agent, c.type, c.thread_id, c.thread_url)
         for c in chunk
     ]
 
@@ -404,11 +414,11 @@ def _assess_packed(packed: list[_Packed]) -> list[_Verdict]:
     assert _worker_assessor is not None, "worker started without an assessor"
     comments = [
         Comment("", p[0], author_name=p[1], author_email=p[2], author_url=p[3], author_ip=p[4],
-                user_agent=p[5], type=p[6])
+                user_agent=p[5], type=p[6], thread_id=p[7], thread_url=p[8])
         for p in packed
     ]
     return [
-        (d.action, d.spam_score, d.reasons, str(d.sanitized_html), d.removed)
+        (d.action, d.spam_score, d.reasons, str(d.sanitized_html), d.removed, d.why)
         for d in _worker_assessor.assess(comments)
     ]
 
@@ -416,7 +426,7 @@ def _assess_packed(packed: list[_Packed]) -> list[_Verdict]:
 def _decisions(done: Future[list[_Verdict]] | list[Decision]) -> list[Decision]:
     if isinstance(done, list):
         return done
-    return [Decision(a, s, r, SanitizedHTML(h), x) for a, s, r, h, x in done.result()]
+    return [Decision(a, s, r, SanitizedHTML(h), x, w) for a, s, r, h, x, w in done.result()]
 
 
 def _ready(done: Future[list[_Verdict]] | list[Decision]) -> bool:

@@ -2,6 +2,7 @@
 
 A decision row holds ``id``, ``thread``, ``action``, ``score``, ``reasons``, ``removed`` (what
 sanitising removed, counted per ``kind:name``; JSON rows carry it only when something was),
+``why`` (only when the spam model explained a held or spam score: its three strongest features),
 ``email`` (a mask, a keyed pseudonym, or the address only when the caller chose
 :func:`revealed_email`) and ``html`` (the sanitised content). A record a reader could not read
 becomes an error row (``action`` is ``"error"``, with ``position`` and ``error``),
@@ -36,7 +37,8 @@ Format = Literal["text", "jsonl", "csv", "json"]
 FORMATS: tuple[str, ...] = get_args(Format)
 
 COLUMNS: Final = (
-    "id", "thread", "action", "score", "reasons", "removed", "email", "html", "position", "error"
+    "id", "thread", "action", "score", "reasons", "removed", "why", "email", "html", "position",
+    "error",
 )
 """The CSV header; JSON rows carry the subset that applies (decision or error)."""
 
@@ -74,7 +76,7 @@ def revealed_email(email: PrivateEmail) -> str:
 
 
 def decision_row(comment: Comment, decision: Decision, email: EmailView = masked_email) -> Row:
-    """The report row for one moderated comment (``removed`` only when something was)."""
+    """The report row for one moderated comment (``removed`` and ``why`` only when not empty)."""
     row: Row = {
         "id": comment.id,
         "thread": comment.thread_id or "",
@@ -84,6 +86,8 @@ def decision_row(comment: Comment, decision: Decision, email: EmailView = masked
     }
     if decision.removed:
         row["removed"] = summary(decision.removed)
+    if decision.why:
+        row["why"] = list(decision.why)
     row["email"] = "" if comment.author_email is None else email(comment.author_email)
     row["html"] = str(decision.sanitized_html)
     return row
@@ -138,9 +142,10 @@ class _TextWriter(_Writer):
             reasons = ",".join(row["reasons"]) or "-"
             if "removed" in row:  # only when something was removed
                 reasons += f"  removed={_printable(summary_text(row['removed']))}"
+            why = f" ({_printable('; '.join(row['why']))})" if "why" in row else ""
             line = (
                 f"{row['action']:<7} {row['score']:.4f}  {where}  {_printable(row['email']) or '-'}"
-                f"  {reasons}  {html}"
+                f"  {reasons}{why}  {html}"
             )
         self.stream.write(line + "\n")
 
@@ -179,6 +184,7 @@ class _CsvWriter(_Writer):
             cells["score"] = f"{row['score']:.4f}"
             cells["reasons"] = ";".join(row["reasons"])
             cells["removed"] = summary_text(row.get("removed", {}), ";")
+            cells["why"] = ";".join(row.get("why", ()))
         self._csv.writerow([_spreadsheet_safe(cells.get(column, "")) for column in COLUMNS])
 
 

@@ -7,6 +7,13 @@ is parsed, then parsed from those same bytes. Each labelled text becomes a
 ``"spam"`` or ``"approved"`` (the convention :func:`~safecomment.spam.train.train_from_comments`
 reads). Only the text is kept: never the YouTube DATE, COMMENT_ID or AUTHOR (the README shows that
 dates and the trailing U+FEFF leak the label), and U+FEFF is removed from the text.
+
+The blog corpus keeps every field a comment form carries (name, website, post, date), its
+``source`` is the blog, and its ham is only the *form-era* ham: comments dated on or after the
+blog's first comment pull request (:data:`FORM_ERA`). Older ham was imported from WordPress,
+Disqus or Subtext, is wrapped in markup the spam never has and predates all spam, so a model
+would learn the import instead of the spam. :attr:`Corpus.licences` says what each source may
+be used for: the shipped model learns only from sources in :data:`SHIPPABLE_LICENCES`.
 """
 
 from __future__ import annotations
@@ -16,14 +23,18 @@ import hashlib
 import io
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final
 
 from ..record import Comment
 
 __all__ = [
+    "BLOGS",
     "CORPORA",
+    "FORM_ERA",
+    "SHIPPABLE_LICENCES",
     "SMS",
     "YOUTUBE",
     "Corpus",
@@ -45,10 +56,29 @@ SMS: Final = {
 }
 """SMS Spam Collection v1 (in ``sms-spam-collection/``) -> SHA-256."""
 
-CORPORA: Final = {"youtube": "youtube-spam-collection", "sms": "sms-spam-collection"}
+BLOGS: Final = {
+    "blog_comments.csv": "ce49875392258773d2d74aa1d5cc0cda47508916a200d64419047ec31ff5e816",
+}
+"""Blog comments from nine PR-moderated static blogs (in ``blog-comments/``) -> SHA-256."""
+
+FORM_ERA: Final = {
+    "perfmatters": "2020-02-04", "archivefever": "2018-12-25", "yasoob": "2019-06-22",
+    "hajekj": "2020-02-04", "spinningnumbers": "2017-02-13", "haacked": "2018-05-26",
+    "chrisrisner": "2017-12-06", "maartenba": "2018-10-18", "jdieter": "2018-04-29",
+}
+"""Blog -> the date of its first comment pull request (from the corpus README): ham before it
+was imported from an older system and is left out."""
+
+CORPORA: Final = {
+    "youtube": "youtube-spam-collection", "sms": "sms-spam-collection", "blogs": "blog-comments",
+}
 """Corpus name -> its directory under the data directory."""
 
-_FILES: Final = {"youtube": YOUTUBE, "sms": SMS}
+SHIPPABLE_LICENCES: Final = frozenset({"CC-BY-4.0", "LicenseRef-SMS-free-use", "MIT"})
+"""Licences of the sources a shipped (MIT) model may learn from."""
+
+_FILES: Final = {"youtube": YOUTUBE, "sms": SMS, "blogs": BLOGS}
+_LICENCES: Final = {"youtube": "CC-BY-4.0", "sms": "LicenseRef-SMS-free-use"}
 
 
 class CorpusError(ValueError):
@@ -57,10 +87,11 @@ class CorpusError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Corpus:
-    """Labelled comments and the SHA-256 of every file they came from."""
+    """Labelled comments, the SHA-256 of every file they came from, each source's licence."""
 
     comments: tuple[Comment, ...]
     checksums: dict[str, str]
+    licences: dict[str, str] = field(default_factory=dict)
 
     @property
     def labels(self) -> list[bool]:
@@ -79,23 +110,29 @@ def data_dir() -> Path:
 def load_corpus(
     names: Sequence[str] = ("youtube", "sms"), directory: str | os.PathLike[str] | None = None
 ) -> Corpus:
-    """Read and verify the named corpora (``"youtube"``: files 01-04; ``"sms"``).
+    """Read and verify the named corpora (``"youtube"``: files 01-04; ``"sms"``; ``"blogs"``).
 
     Raises :class:`CorpusError` for a missing, changed or malformed file.
     """
     root = data_dir() if directory is None else Path(directory)
     comments: list[Comment] = []
     checksums: dict[str, str] = {}
+    licences: dict[str, str] = {}
     for name in names:
         if name not in _FILES:
             raise CorpusError(f"unknown corpus {name!r}; choose from {sorted(_FILES)}")
         for file_name, expected in _FILES[name].items():
             path = root / CORPORA[name] / file_name
             text = _verified_text(path, expected)
-            reader = _youtube if name == "youtube" else _sms
-            comments += reader(text, path.stem)
+            if name == "blogs":
+                read, licence = _blogs(text, path.stem)
+                licences.update(licence)
+            else:
+                read = (_youtube if name == "youtube" else _sms)(text, path.stem)
+                licences[path.stem] = _LICENCES[name]
+            comments += read
             checksums[file_name] = expected
-    return Corpus(tuple(comments), checksums)
+    return Corpus(tuple(comments), checksums, licences)
 
 
 def _verified_text(path: Path, expected: str) -> str:
@@ -148,3 +185,37 @@ def _sms(text: str, source: str) -> list[Comment]:
             raise CorpusError(f"{source}: line {number}: not 'ham|spam<TAB>text'")
         comments.append(_comment(source, number, row[1], row[0] == "spam"))
     return comments
+
+
+def _blogs(text: str, name: str) -> tuple[list[Comment], dict[str, str]]:
+    """The blog CSV: every form field, form-era ham only; and each blog's licence."""
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    wanted = {"id", "blog", "label", "post", "date", "author_name", "author_url", "content",
+              "licence"}
+    missing = wanted - set(reader.fieldnames or ())
+    if missing:
+        raise CorpusError(f"{name}: no {', '.join(sorted(missing))} column")
+    comments = []
+    licences: dict[str, str] = {}
+    for number, row in enumerate(reader, start=2):
+        blog, label = row["blog"], row["label"]
+        if blog not in FORM_ERA or label not in ("ham", "spam"):
+            raise CorpusError(f"{name}: line {number}: unknown blog {blog!r} or label {label!r}")
+        licences.setdefault(blog, row["licence"])
+        if label == "ham" and row["date"][:10] < FORM_ERA[blog]:
+            continue
+        try:
+            created = datetime.fromisoformat(row["date"])
+        except ValueError:
+            raise CorpusError(f"{name}: line {number}: date {row['date']!r}") from None
+        comments.append(Comment(
+            id=row["id"],
+            content=row["content"],
+            source=blog,
+            thread_id=row["post"] or None,
+            author_name=row["author_name"],
+            author_url=row["author_url"] or None,
+            created=created if created.tzinfo else created.replace(tzinfo=UTC),
+            status="spam" if label == "spam" else "approved",
+        ))
+    return comments, licences

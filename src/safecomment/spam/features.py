@@ -3,18 +3,20 @@
 Every function here is a plain module-level function (no lambdas), so a fitted scikit-learn
 pipeline that uses them pickles by reference and loads in any process. The scorer in
 :mod:`safecomment.spam.model` calls the very same functions, which is why its scores equal the
-pipeline's. Nothing here reads dates, ids or author names: only the comment's text, its links and
-whether the author gave a URL.
+pipeline's. A comment is read through every field a form or an export carries: its text and
+links, the author's website and name, and the thread it was posted to. Nothing here reads dates,
+ids, e-mails or IP addresses (dates and ids leak the label in the public corpora).
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import string
 from collections.abc import Iterable, Sequence
 from typing import Final, NamedTuple, Protocol
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import numpy as np
 import numpy.typing as npt
@@ -56,7 +58,8 @@ SHORTENERS: Final = frozenset({
 STRUCTURE_FEATURES: Final = (
     "links", "domains", "link_text_ratio", "shortener", "author_url", "uppercase_ratio",
     "digit_ratio", "repeated_chars", "phone_numbers", "emails", "length", "calls_to_action",
-    "self_promotion",
+    "self_promotion", "website_path_depth", "website_in_body", "name_is_person", "name_is_url",
+    "name_words", "thread_overlap", "generic_praise", "bbcode_links", "percent_encoded",
 )
 """Names of the columns :func:`structure` returns, in order."""
 
@@ -73,7 +76,8 @@ _EMAIL: Final = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _CALL_TO_ACTION: Final = re.compile(
     r"\b(?:(?:please|pls|plz|pleas|plese)\s+(?:\w+\s+)?(?:like|share|sub|subscribe|check|visit|"
     r"watch|follow|add|click|help|support|vote|listen|comment)|like this comment|"
-    r"thumbs? up if|like if|subscribe|check (?:out|it out|my|this)|visit|click|follow me|"
+    r"thumbs? up if|like if|subscribe|check (?:out|it out|my|this)|visit|"
+    r"click (?:here|this|on|the link|below|now|my)|follow me|"
     r"add me|sign up|join)\b",
 )
 # The author's own things: "my channel", "our new video", "my website"...
@@ -82,14 +86,38 @@ _SELF_PROMOTION: Final = re.compile(
     r"website|site|playlist|album|mixtape|cover|account|app|shop|store|business|band|"
     r"profile|group)\b"
 )
+# Template praise that says nothing about the post: the body of most blog comment spam.
+_GENERIC_PRAISE: Final = re.compile(
+    r"\b(?:(?:very |really |so )?(?:nice|great|good|awesome|excellent|wonderful|informative|"
+    r"helpful|useful|fantastic|amazing) (?:post|article|blog|site|website|info|information|"
+    r"content|read|write-?up|piece|work)|stumbled upon|bookmark(?:ed)?|keep (?:it )?up the "
+    r"(?:good|great) work|(?:thanks|thank you) for (?:sharing|this (?:post|article|info))|"
+    r"i will be back|i'?ll be back|your (?:blog|website|site|article|post|content)|"
+    r"this (?:blog|website|site)|(?:came|come) across|look(?:ing)? forward to|"
+    r"(?:new|more) posts?|rss feed|subscribe to your|share (?:this|it) with|my friends?|"
+    r"(?:very|really) (?:informative|helpful|useful)|lot of (?:info|information))\b"
+)
+_PERCENT: Final = re.compile(r"%[0-9a-fA-F]{2}")
+_BBCODE: Final = re.compile(r"\[(?:url|link)[=\]]", re.IGNORECASE)
+_NAME_WORD: Final = re.compile(r"[^\W\d_]+(?:['.-][^\W\d_]+)*\.?")
+_URLISH: Final = re.compile(r"https?:|www\.|\.(?:com|net|org|info|ru|in|co|io|biz)\b", re.I)
+_SLUG_WORD: Final = re.compile(r"[a-z]{4,}")
 _ASCII_UPPER: Final = string.ascii_uppercase.encode()
 _ASCII_LETTERS: Final = string.ascii_letters.encode()
 _ASCII_DIGITS: Final = string.digits.encode()
-_SANITIZER: Final = Sanitizer(DEFAULT_POLICY.replace(max_length=None))
+
+
+@functools.cache
+def _sanitizer() -> Sanitizer:
+    """The default-policy sanitiser the features read comments through, built on first use."""
+    return Sanitizer(DEFAULT_POLICY.replace(max_length=None))
 
 
 class CommentLike(Protocol):
-    """Anything with a comment's ``content`` (HTML) and ``author_url``, such as a Comment."""
+    """Anything with a comment's ``content`` (HTML) and ``author_url``, such as a Comment.
+
+    ``author_name``, ``thread_id`` and ``thread_url`` are read too when the object has them.
+    """
 
     @property
     def content(self) -> str: ...
@@ -99,11 +127,15 @@ class CommentLike(Protocol):
 
 
 class Prepared(NamedTuple):
-    """A comment reduced to what the features read: plain text, link targets, author URL given."""
+    """A comment reduced to what the features read: plain text, link targets, the author's
+    website (``""`` if none) and name, and the words naming its thread (post slug or URL)."""
 
     text: str
     links: tuple[str, ...]
     has_author_url: bool
+    author_url: str = ""
+    author_name: str = ""
+    thread: str = ""
 
 
 def prepare(item: str | CommentLike, sanitized: SanitizedHTML | None = None) -> Prepared:
@@ -117,11 +149,13 @@ def prepare(item: str | CommentLike, sanitized: SanitizedHTML | None = None) -> 
     """
     raw: object
     author_url: object = None
+    fields: tuple[str, str] = ("", "")
     if isinstance(item, str):
         raw = item
     else:
         raw = getattr(item, "content", None)
         author_url = getattr(item, "author_url", None)
+        fields = (_text_field(item, "author_name")[:200], _thread_words(item))
         if not isinstance(raw, str):
             raise TypeError(
                 f"expected a str or an object with a str .content, got {type(item).__name__}"
@@ -133,11 +167,28 @@ def prepare(item: str | CommentLike, sanitized: SanitizedHTML | None = None) -> 
         clean = sanitized  # nothing was cut, dropped or spaced: the same text, the same policy
     else:
         try:
-            clean = _SANITIZER.clean(content)
+            clean = _sanitizer().clean(content)
         except InputTooLongError:  # too deep to parse: a hostile comment must still get a score
-            clean = _SANITIZER.clean(escape_text(content))
-    has_url = isinstance(author_url, str) and bool(author_url.strip())
-    return Prepared(clean.striptags(), tuple(clean.links()), has_url)
+            clean = _sanitizer().clean(escape_text(content))
+    website = author_url.strip()[:2000] if isinstance(author_url, str) else ""
+    return Prepared(clean.striptags(), tuple(clean.links()), bool(website), website, *fields)
+
+
+def _text_field(item: object, name: str) -> str:
+    value = getattr(item, name, None)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _thread_words(item: object) -> str:
+    """The words naming a comment's thread: its URL's path, else a slug-like ``thread_id``."""
+    url = _text_field(item, "thread_url")
+    if url:
+        try:
+            path = unquote(urlsplit(url).path)
+        except ValueError:
+            path = ""
+        return " ".join(_SLUG_WORD.findall(path.lower()))[:500]
+    return " ".join(_SLUG_WORD.findall(_text_field(item, "thread_id").lower()))[:500]
 
 
 def prepare_all(items: Iterable[str | CommentLike]) -> list[Prepared]:
@@ -146,9 +197,40 @@ def prepare_all(items: Iterable[str | CommentLike]) -> list[Prepared]:
 
 
 def word_ngrams(doc: Prepared) -> list[str]:
-    """Lower-cased words of two or more letters or digits, and each pair of adjacent words."""
+    """Lower-cased words of two or more letters or digits, and each pair of adjacent words;
+    then :func:`field_tokens`."""
     words = _TOKEN.findall(doc.text.lower())
-    return words + list(map(" ".join, zip(words, words[1:], strict=False)))
+    grams = words + list(map(" ".join, zip(words, words[1:], strict=False)))
+    if doc.author_url or doc.author_name or doc.links:
+        grams += field_tokens(doc)
+    return grams
+
+
+def field_tokens(doc: Prepared) -> list[str]:
+    """Tokens for the other fields, each prefixed so no text word can equal it.
+
+    ``site:`` each word of the website's host, ``tld:`` its top-level domain, ``sitepath:`` the
+    words of its path; ``name:`` each word of the author's name; ``link:`` each word of the hosts
+    the body links to.
+    """
+    tokens: list[str] = []
+    if doc.author_url:
+        url = doc.author_url if "//" in doc.author_url else f"http://{doc.author_url}"
+        host = _host(url)
+        labels = host.split(".")
+        if len(labels) > 1:
+            tokens.append(f"tld:{labels[-1]}")
+        tokens += (f"site:{w}" for w in _TOKEN.findall(" ".join(labels[:-1]).replace("-", " ")))
+        try:
+            path = urlsplit(url).path.lower()
+        except ValueError:
+            path = ""
+        tokens += (f"sitepath:{w}" for w in _TOKEN.findall(path.replace("_", " ")))
+    name = doc.author_name.lower()
+    tokens += (f"name:{w}" for w in _TOKEN.findall(name.replace("_", " ")))
+    for link in doc.links:
+        tokens += (f"link:{w}" for w in _TOKEN.findall(_host(link).replace("-", " ")))
+    return tokens
 
 
 def char_ngrams(doc: Prepared) -> list[str]:
@@ -188,6 +270,16 @@ def structure(doc: Prepared) -> list[float]:
     letters, upper, digits = _character_counts(text)
     hosts = {_host(url) for url in doc.links}
     lower = text.lower()
+    website = doc.author_url if "//" in doc.author_url else f"http://{doc.author_url}"
+    site = _host(website) if doc.author_url else ""
+    try:
+        depth = len([p for p in urlsplit(website).path.split("/") if p]) if site else 0
+    except ValueError:
+        depth = 0
+    name = doc.author_name
+    name_words = _NAME_WORD.findall(name)
+    person = bool(name_words) and len(name_words) <= 4 and " ".join(name_words) == " ".join(
+        name.split()) and all(w[:1].isupper() for w in name_words)
     return [
         math.log1p(len(doc.links)),
         math.log1p(len(hosts - {""})),
@@ -202,7 +294,24 @@ def structure(doc: Prepared) -> list[float]:
         math.log1p(size),
         math.log1p(len(_CALL_TO_ACTION.findall(lower))),
         math.log1p(len(_SELF_PROMOTION.findall(lower))),
+        math.log1p(depth),
+        float(bool(site) and site in hosts),
+        float(person),
+        float(bool(_URLISH.search(name))),
+        math.log1p(len(name.split())),
+        _thread_overlap(doc.thread, lower),
+        math.log1p(len(_GENERIC_PRAISE.findall(lower))),
+        math.log1p(len(_BBCODE.findall(text)) if "[" in text else 0),
+        math.log1p(len(_PERCENT.findall(text)) if "%" in text else 0),
     ]
+
+
+def _thread_overlap(thread: str, lower: str) -> float:
+    """The share of the thread's words (4+ letters) that the comment's text uses."""
+    words = set(thread.split())
+    if not words or not lower:
+        return 0.0
+    return sum(word in lower for word in words) / len(words)
 
 
 def _character_counts(text: str) -> tuple[int, int, int]:

@@ -35,13 +35,15 @@ import tempfile
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import IO, Any, Final, NamedTuple
+from typing import IO, Any, Final
 
 import numpy as np
 import numpy.typing as npt
 
 from ..markup import SanitizedHTML
+from .explanation import Contribution, Explanation
 from .features import CommentLike, prepare
+from .format import BUNDLED_FILE, FORMAT, Thresholds
 from .scorer import LinearScorer
 
 __all__ = [
@@ -56,14 +58,8 @@ __all__ = [
     "manifest_path",
 ]
 
-BUNDLED_FILE: Final = "spam-default.joblib"
-"""The bundled model's file name in package ``safecomment.models``."""
-
-BUNDLED_SHA256: Final = "fc7363af83c29a03ddd89788d448e18d4cc716a7c8186cfbbc404d890950a5b9"
-"""SHA-256 of the bundled model file; ``python -m safecomment.spam.train --bundled`` prints it."""
-
-FORMAT: Final = "safecomment-spam-model/1"
-"""The payload format this version reads and writes."""
+BUNDLED_SHA256: Final = "ab80c31b65a8b910934dec396b2da7ae3c5eea05de2a7469541163b1e0d31046"
+"""SHA-256 of the bundled model file; ``safecomment train --bundled`` prints it."""
 
 MAX_FILE_BYTES: Final = 64 * 1024 * 1024
 """The largest model file :meth:`SpamModel.load` reads (the bundled one is under 0.5 MB)."""
@@ -87,13 +83,6 @@ _SHA256: Final = re.compile(r"[0-9a-f]{64}")
 
 class ModelVerificationError(ValueError):
     """A model file failed verification or is not a spam model; nothing in it was run."""
-
-
-class Thresholds(NamedTuple):
-    """Score thresholds: from ``hold`` a comment waits for a moderator, from ``spam`` it is spam."""
-
-    hold: float
-    spam: float
 
 
 class _BuiltinsOnly(pickle.Unpickler):
@@ -343,6 +332,11 @@ class SpamModel:
         _write_atomic(manifest_path(file), (json.dumps(manifest, indent=2) + "\n").encode())
         return self.sha256
 
+    @property
+    def payload(self) -> dict[str, Any]:
+        """The plain-data payload :meth:`save` writes (builtins only), e.g. to train on top of."""
+        return self._payload()
+
     def _payload(self) -> dict[str, Any]:
         return {
             "format": FORMAT,
@@ -365,11 +359,11 @@ class SpamModel:
 
         ``groups`` names each example's source (site, video, corpus) so that calibration and the
         thresholds are validated across sources; ``options`` are
-        :class:`~safecomment.spam.train.TrainingOptions` fields.
+        :class:`~safecomment.spam.fit.TrainingOptions` fields.
         """
-        from .train import TrainingOptions, train
+        from .fit import TrainingOptions, fit_payload
 
-        return train(texts, labels, groups=groups, options=TrainingOptions(**options))
+        return cls(fit_payload(texts, labels, groups=groups, options=TrainingOptions(**options)))
 
     # -- scoring --------------------------------------------------------------------------------
 
@@ -404,6 +398,20 @@ class SpamModel:
         if len(sanitized) != len(comments):
             raise ValueError("sanitized must hold one entry per comment")
         return self._scorer.scores(list(map(prepare, comments, sanitized)))
+
+    def explain(self, comment: str | CommentLike) -> Explanation:
+        """The features that pushed ``comment``'s score up or down, strongest first.
+
+        Each :class:`~safecomment.spam.explanation.Contribution` is in log-odds of spam; the
+        explanation's ``baseline`` plus all of them is the log-odds of :meth:`score`.
+        """
+        doc = prepare(comment)
+        baseline, found = self._scorer.contributions(doc)
+        ranked = sorted(found, key=lambda item: (-abs(item[1]), item[0]))
+        return Explanation(
+            float(self._scorer.scores([doc])[0]), baseline,
+            tuple(Contribution(name, float(value)) for name, value in ranked),
+        )
 
     @property
     def pipeline(self) -> Any:

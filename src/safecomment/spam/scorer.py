@@ -6,6 +6,9 @@ weights, the intercept and the Platt calibration. :meth:`LinearScorer.scores` th
 the pipeline computes (sublinear TF times IDF, L2 norm per block, dot product, sigmoid) for a whole
 batch in a few numpy calls, without scikit-learn's per-call overhead or import.
 
+A model trained on top of another (a site's model over the bundled one, its *prior*) carries the
+prior's payload and adds the prior's calibrated log-odds, times one weight, to its own.
+
 Character n-grams are counted word by word through a cache of each word's known columns: a
 document's n-grams are the union of its words' (:func:`~safecomment.spam.features.char_ngrams`),
 and words repeat across comments, so most words cost one dict lookup instead of a dozen slices.
@@ -13,6 +16,7 @@ and words repeat across comments, so most words cost one dict lookup instead of 
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
@@ -22,7 +26,7 @@ import numpy.typing as npt
 
 from .features import STRUCTURE_FEATURES, Prepared, structure_matrix, word_char_ngrams, word_ngrams
 
-__all__ = ["LinearScorer", "encode_array"]
+__all__ = ["LinearScorer", "encode_array", "prior_logits"]
 
 _CACHED_WORDS: Final = 30_000  # words whose character n-gram columns are kept (~10 MB at most)
 _FLOAT: Final = np.dtype("<f8")  # how arrays are stored in a payload: little-endian float64
@@ -57,11 +61,12 @@ class LinearScorer:
 
     __slots__ = (
         "_by_word", "_char", "_coef", "_idf", "_mean", "_scale", "_structure_coef", "_word",
-        "calibration", "intercept",
+        "calibration", "intercept", "prior", "prior_coef",
     )
 
-    def __init__(self, payload: Mapping[str, Any]) -> None:
-        """Read the ``word``/``char``/``structure``/``intercept``/``calibration`` entries.
+    def __init__(self, payload: Mapping[str, Any], *, nested: bool = True) -> None:
+        """Read the ``word``/``char``/``structure``/``intercept``/``calibration`` entries, and
+        ``prior``/``prior_coef`` when present (only when ``nested``: a prior has no prior).
 
         Raises ``ValueError``, ``KeyError`` or ``TypeError`` for a malformed payload.
         """
@@ -85,6 +90,16 @@ class LinearScorer:
         self.intercept = float(payload["intercept"])
         a, b = payload["calibration"]
         self.calibration = (float(a), float(b))
+        self.prior: LinearScorer | None = None
+        self.prior_coef = 0.0
+        if "prior" in payload:
+            if not nested:
+                raise ValueError("a prior model cannot have a prior of its own")
+            self.prior = LinearScorer(payload["prior"], nested=False)
+            self.prior_coef = float(payload["prior_coef"])
+        numbers = (self.intercept, *self.calibration, self.prior_coef)
+        if not all(map(math.isfinite, numbers)):
+            raise ValueError("intercept, calibration and prior_coef must be finite")
         self._by_word: dict[str, tuple[int, ...]] = {}
 
     def to_payload(self) -> dict[str, Any]:
@@ -103,12 +118,26 @@ class LinearScorer:
             },
             "intercept": self.intercept,
             "calibration": list(self.calibration),
+            **({} if self.prior is None else
+               {"prior": self.prior.to_payload(), "prior_coef": self.prior_coef}),
         }
 
     def scores(self, docs: Sequence[Prepared]) -> npt.NDArray[np.float64]:
         """P(spam) for each prepared document."""
         if not docs:
             return np.zeros(0)
+        a, b = self.calibration
+        result: npt.NDArray[np.float64] = 1.0 / (1.0 + np.exp(a * self._decision(docs) + b))
+        return result
+
+    def logits(self, docs: Sequence[Prepared]) -> npt.NDArray[np.float64]:
+        """The calibrated log-odds of spam for each prepared document."""
+        a, b = self.calibration
+        result: npt.NDArray[np.float64] = -(a * self._decision(docs) + b)
+        return result
+
+    def _decision(self, docs: Sequence[Prepared]) -> npt.NDArray[np.float64]:
+        """The linear model's raw decision value (before calibration) for each document."""
         columns: list[int] = []
         counts: list[int] = []
         sizes: list[int] = []  # per document: known word n-grams, then known character n-grams
@@ -126,10 +155,57 @@ class LinearScorer:
         dot = np.bincount(segment, weights=value * self._coef[column], minlength=len(sizes))
         text = np.divide(dot, np.sqrt(squares), out=np.zeros(len(sizes)), where=squares > 0)
         scaled = (structure_matrix(docs) - self._mean) / self._scale
-        decision = self.intercept + text.reshape(-1, 2).sum(axis=1) + scaled @ self._structure_coef
+        decision: npt.NDArray[np.float64] = (
+            self.intercept + text.reshape(-1, 2).sum(axis=1) + scaled @ self._structure_coef
+        )
+        if self.prior is not None:
+            decision += self.prior_coef * self.prior.logits(docs)
+        return decision
+
+    def contributions(self, doc: Prepared) -> tuple[float, list[tuple[str, float]]]:
+        """How one document's score comes about, in calibrated log-odds of spam.
+
+        Returns the baseline (the intercept's share) and ``(feature, contribution)`` for each
+        feature that is present; baseline plus contributions is the document's log-odds. Word
+        n-grams are named ``word 'x'``, the character n-grams are summed per word of the text
+        (``spelling of 'x'``), structure features keep their names, a prior is ``prior model``.
+        """
         a, b = self.calibration
-        result: npt.NDArray[np.float64] = 1.0 / (1.0 + np.exp(a * decision + b))
-        return result
+        slope = -a
+        found: list[tuple[str, float]] = []
+        word = self._word_counts(doc)
+        terms = list(self._word)
+        weights = self._block_values(word)
+        found += ((f"word {terms[c]!r}", slope * weights[c] * self._coef[c]) for c in word)
+        chars = self._char_counts(doc)
+        values = self._block_values(chars)
+        per_word: dict[str, float] = {}
+        get = self._char.get
+        for text_word in doc.text.lower().split():
+            known = (c for c in map(get, word_char_ngrams(text_word)) if c is not None)
+            share = sum(values[c] * self._coef[c] / chars[c] for c in known)
+            per_word[text_word] = per_word.get(text_word, 0.0) + share
+        found += ((f"spelling of {w!r}", slope * v) for w, v in per_word.items() if v)
+        # A structure feature that is present is measured from the training mean; one at 0 (no
+        # links, no website...) is not listed, its pull from the mean goes into the baseline.
+        intercept = self.intercept
+        values = structure_matrix([doc])[0]
+        centred = (values - self._mean) / self._scale * self._structure_coef
+        for name, value, push in zip(STRUCTURE_FEATURES, values, centred, strict=True):
+            if value:
+                found.append((name, slope * float(push)))
+            else:
+                intercept += float(push)
+        if self.prior is not None:
+            found.append(("prior model", slope * self.prior_coef * float(
+                self.prior.logits([doc])[0])))
+        return -(a * intercept + b), found
+
+    def _block_values(self, counted: Mapping[int, int]) -> dict[int, float]:
+        """Each column's sublinear TF-IDF value, L2-normalised over the block."""
+        raw = {c: (1.0 + math.log(n)) * float(self._idf[c]) for c, n in counted.items()}
+        norm = math.sqrt(sum(v * v for v in raw.values())) or 1.0
+        return {c: v / norm for c, v in raw.items()}
 
     def _word_counts(self, doc: Prepared) -> dict[int, int]:
         get = self._word.get
@@ -153,3 +229,8 @@ class LinearScorer:
                 by_word[word] = known
             columns += known
         return Counter(columns)
+
+
+def prior_logits(docs: Sequence[Prepared], prior: Mapping[str, Any]) -> npt.NDArray[np.float64]:
+    """The prior model's (a payload's) calibrated log-odds, as a one-column feature matrix."""
+    return LinearScorer(prior, nested=False).logits(docs).reshape(-1, 1)
