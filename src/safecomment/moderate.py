@@ -25,10 +25,15 @@ processes and keeps the history in the parent.
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
+import signal
+import sys
+import threading
 import tomllib
 from collections import deque
 from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
@@ -424,9 +429,92 @@ _Pending = tuple["Future[list[_Verdict]] | list[Decision]", list[tuple[str, ...]
 _worker_assessor: _Assessor | None = None
 
 
-def _start_worker(assessor: _Assessor) -> None:
+# Ctrl-C and hang-ups reach a whole process group; the parent stops its workers itself.
+_PARENT_SIGNALS: Final = frozenset(
+    getattr(signal, name) for name in ("SIGINT", "SIGHUP") if hasattr(signal, name)
+)
+
+
+@contextmanager
+def _parent_signals_held() -> Iterator[None]:
+    """Hold Ctrl-C and hang-ups while this thread starts workers: each worker inherits the
+    block and ignores them before unblocking, so one arriving while it starts up (about a second)
+    cannot end it with a traceback. Here such a signal waits, and is raised when the block ends
+    (another thread may have received it: only the Python-level handler can be held)."""
+    if not hasattr(signal, "pthread_sigmask") or (
+        threading.current_thread() is not threading.main_thread()
+    ):
+        yield
+        return
+    # multiprocessing's resource tracker unblocks SIGINT after it starts: start it first
+    from multiprocessing import resource_tracker
+
+    resource_tracker.ensure_running()
+    arrived: list[int] = []
+    handlers = {
+        signum: signal.signal(signum, lambda signum, frame: arrived.append(signum))
+        for signum in _PARENT_SIGNALS
+        if signal.getsignal(signum) is not signal.SIG_IGN
+    }
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, _PARENT_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        for signum, handler in handlers.items():
+            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
+        if arrived:
+            signal.raise_signal(arrived[0])
+
+
+def _start_worker(assessor: _Assessor, parent: int) -> None:
+    """In a new worker process: keep the assessor, leave Ctrl-C and hang-ups to the parent (it
+    stops the workers, quietly), and die with the parent even if it is killed outright."""
     global _worker_assessor
     _worker_assessor = assessor
+    for signum in _PARENT_SIGNALS:
+        signal.signal(signum, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):  # held by the parent while it started this process
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _PARENT_SIGNALS)
+    if sys.platform == "linux":
+        import ctypes
+
+        set_parent_death_signal = 1  # PR_SET_PDEATHSIG, prctl(2)
+        ctypes.CDLL(None).prctl(set_parent_death_signal, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        os._exit(1)
+
+
+def _started_pool(assessor: _Assessor, workers: int) -> Any:
+    """A loky pool of ``workers`` processes, returned once they run (each answered a first
+    call) and ignore Ctrl-C and hang-ups; until then those signals wait (see above)."""
+    from joblib.externals.loky import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(
+        max_workers=workers, initializer=_start_worker, initargs=(assessor, os.getpid())
+    )
+    try:
+        with _parent_signals_held():
+            for started in [pool.submit(os.getpid) for _ in range(workers)]:
+                started.result()
+    except BaseException:
+        _stop(pool, finished=False)
+        raise
+    return pool
+
+
+def _stop(pool: Any, finished: bool) -> None:
+    """Shut the pool down; when the run did not finish, kill its workers, and keep quiet about
+    the pool's manager thread tripping over them dying (loky can raise a KeyError there)."""
+    if finished:
+        pool.shutdown(wait=True)
+        return
+    hook = threading.excepthook
+    threading.excepthook = lambda args: None
+    try:
+        pool.shutdown(wait=True, kill_workers=True)
+    finally:
+        threading.excepthook = hook
 
 
 def _pack(chunk: list[Comment]) -> list[_Packed]:
@@ -519,14 +607,10 @@ class Moderator:
     ) -> Generator[Decision, None, None]:
         """``jobs - 1`` loky workers plus this process, which reads, keeps the history, writes
         and assesses a chunk itself whenever the workers already have two chunks each."""
-        from joblib.externals.loky import ProcessPoolExecutor
-
         # A dedicated executor (not joblib.Parallel) so that reading the input, the history and
         # the output all stay in this thread, in input order, with a bounded window of chunks.
         workers = jobs - 1
-        pool = ProcessPoolExecutor(
-            max_workers=workers, initializer=_start_worker, initargs=(self._assessor,)
-        )
+        pool = None  # started with the first chunk a worker takes
         window: deque[_Pending] = deque()
         finished = False
         try:
@@ -534,6 +618,7 @@ class Moderator:
                 marks = self._history.reasons(chunk)
                 busy = sum(not _ready(done) for done, _ in window)
                 if busy < 2 * workers:
+                    pool = pool or _started_pool(self._assessor, workers)
                     window.append((pool.submit(_assess_packed, _pack(chunk)), marks))
                 else:
                     window.append((self._assessor.assess(chunk), marks))
@@ -545,4 +630,5 @@ class Moderator:
                 yield from _merge(_decisions(done), marks)
             finished = True
         finally:
-            pool.shutdown(wait=finished, kill_workers=not finished)
+            if pool is not None:
+                _stop(pool, finished)
