@@ -154,10 +154,11 @@ class SafecommentGroup(click.Group):
             try:
                 status = super().main(args, prog_name, complete_var, False, **extra)
             except click.ClickException as error:
-                shown = io.StringIO()
-                error.show(file=shown)
-                for line in shown.getvalue().splitlines():
-                    click.echo(safe(line), err=True)
+                # the message may quote a file name or a file's content (click types them final)
+                setattr(error, "message", safe(error.message))  # noqa: B010
+                if isinstance(error, click.FileError):
+                    setattr(error, "ui_filename", safe(error.ui_filename))  # noqa: B010
+                error.show()
                 sys.exit(error.exit_code)
             except (click.Abort, KeyboardInterrupt) as error:
                 cause = error.__cause__ if isinstance(error, click.Abort) else error
@@ -416,7 +417,7 @@ def moderate(
     reasons: Counter[str] = Counter()
     tally = _Tally()
     repeated = _RepeatedIds()
-    not_written = f"; {output} not written" if output is not None else ""
+    not_written = f"; {safe(str(output))} not written" if output is not None else ""
     started = time.perf_counter()
     progress = tqdm(
         unit=" comments", file=sys.stderr, disable=not sys.stderr.isatty(), mininterval=0.5
