@@ -485,36 +485,46 @@ def _start_worker(assessor: _Assessor, parent: int) -> None:
         os._exit(1)
 
 
-def _started_pool(assessor: _Assessor, workers: int) -> Any:
-    """A loky pool of ``workers`` processes, returned once they run (each answered a first
-    call) and ignore Ctrl-C and hang-ups; until then those signals wait (see above)."""
-    from joblib.externals.loky import ProcessPoolExecutor
+class _Workers:
+    """``count`` loky worker processes that ignore Ctrl-C and hang-ups (see above)."""
 
-    pool = ProcessPoolExecutor(
-        max_workers=workers, initializer=_start_worker, initargs=(assessor, os.getpid())
-    )
-    try:
-        with _parent_signals_held():
-            for started in [pool.submit(os.getpid) for _ in range(workers)]:
-                started.result()
-    except BaseException:
-        _stop(pool, finished=False)
-        raise
-    return pool
+    _START_SECONDS: Final = 30.0
 
+    def __init__(self, assessor: _Assessor, count: int) -> None:
+        from joblib.externals.loky import ProcessPoolExecutor
 
-def _stop(pool: Any, finished: bool) -> None:
-    """Shut the pool down; when the run did not finish, kill its workers, and keep quiet about
-    the pool's manager thread tripping over them dying (loky can raise a KeyError there)."""
-    if finished:
-        pool.shutdown(wait=True)
-        return
-    hook = threading.excepthook
-    threading.excepthook = lambda args: None
-    try:
-        pool.shutdown(wait=True, kill_workers=True)
-    finally:
-        threading.excepthook = hook
+        self._pool = ProcessPoolExecutor(
+            max_workers=count, initializer=_start_worker, initargs=(assessor, os.getpid())
+        )
+        self._started: list[Future[int]] = []
+        try:
+            with _parent_signals_held():  # the first call starts them all
+                self._started = [self._pool.submit(os.getpid) for _ in range(count)]
+        except BaseException:
+            self.stop(finished=False)
+            raise
+
+    def submit(self, packed: list[_Packed]) -> Future[list[_Verdict]]:
+        """Assess ``packed`` comments in a worker."""
+        future: Future[list[_Verdict]] = self._pool.submit(_assess_packed, packed)
+        return future
+
+    def stop(self, finished: bool) -> None:
+        """Shut down; if the run did not finish, kill the workers, once each has started (one
+        killed while it starts prints loky's traceback), and keep quiet about loky's manager
+        thread tripping over them dying (it can raise a KeyError there)."""
+        if finished:
+            self._pool.shutdown(wait=True)
+            return
+        from concurrent.futures import wait
+
+        wait(self._started, timeout=self._START_SECONDS)
+        hook = threading.excepthook
+        threading.excepthook = lambda args: None
+        try:
+            self._pool.shutdown(wait=True, kill_workers=True)
+        finally:
+            threading.excepthook = hook
 
 
 def _pack(chunk: list[Comment]) -> list[_Packed]:
@@ -610,7 +620,7 @@ class Moderator:
         # A dedicated executor (not joblib.Parallel) so that reading the input, the history and
         # the output all stay in this thread, in input order, with a bounded window of chunks.
         workers = jobs - 1
-        pool = None  # started with the first chunk a worker takes
+        pool: _Workers | None = None  # started with the first chunk a worker takes
         window: deque[_Pending] = deque()
         finished = False
         try:
@@ -618,8 +628,8 @@ class Moderator:
                 marks = self._history.reasons(chunk)
                 busy = sum(not _ready(done) for done, _ in window)
                 if busy < 2 * workers:
-                    pool = pool or _started_pool(self._assessor, workers)
-                    window.append((pool.submit(_assess_packed, _pack(chunk)), marks))
+                    pool = pool or _Workers(self._assessor, workers)
+                    window.append((pool.submit(_pack(chunk)), marks))
                 else:
                     window.append((self._assessor.assess(chunk), marks))
                 while window and (_ready(window[0][0]) or len(window) > 4 * jobs):
@@ -631,4 +641,4 @@ class Moderator:
             finished = True
         finally:
             if pool is not None:
-                _stop(pool, finished)
+                pool.stop(finished)
