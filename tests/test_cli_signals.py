@@ -141,7 +141,7 @@ def test_ctrl_c_to_the_whole_process_group_is_one_quiet_line(tmp_path: Path, del
         if process.poll() is None:
             process.kill()
             process.communicate()
-    assert process.returncode == 130
+    assert process.returncode == 130, stderr
     assert stderr.decode().strip() == f"safecomment: interrupted; {out_dir}/r.jsonl not written"
     assert list(out_dir.iterdir()) == []
     _all_gone(started)
@@ -163,10 +163,9 @@ def test_a_killed_worker_is_a_clean_internal_error(tmp_path: Path) -> None:
         assert process.stdin is not None
         try:  # the next chunks need the dead worker (unless the death was noticed already)
             process.stdin.writelines(_lines(2000))
-            process.stdin.close()
         except BrokenPipeError:
             pass
-        _, stderr = process.communicate(timeout=120)
+        _, stderr = process.communicate(timeout=120)  # closes stdin: the end of the input
     assert process.returncode == 3, stderr
     assert stderr.decode().strip() == (
         f"Error: a worker process stopped unexpectedly; {tmp_path}/r.jsonl not written"

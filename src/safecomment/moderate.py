@@ -429,18 +429,20 @@ _Pending = tuple["Future[list[_Verdict]] | list[Decision]", list[tuple[str, ...]
 _worker_assessor: _Assessor | None = None
 
 
-# Ctrl-C and hang-ups reach a whole process group; the parent stops its workers itself.
+# Ctrl-C and hang-ups reach a whole process group; the parent stops its workers itself. Those
+# and SIGTERM wait while workers start (one stopped while it starts prints loky's traceback).
 _PARENT_SIGNALS: Final = frozenset(
     getattr(signal, name) for name in ("SIGINT", "SIGHUP") if hasattr(signal, name)
 )
+_HELD_SIGNALS: Final = _PARENT_SIGNALS | {signal.SIGTERM}
 
 
 @contextmanager
-def _parent_signals_held() -> Iterator[None]:
-    """Hold Ctrl-C and hang-ups while this thread starts workers: each worker inherits the
-    block and ignores them before unblocking, so one arriving while it starts up (about a second)
-    cannot end it with a traceback. Here such a signal waits, and is raised when the block ends
-    (another thread may have received it: only the Python-level handler can be held)."""
+def _signals_held() -> Iterator[None]:
+    """Hold Ctrl-C, hang-ups and SIGTERM while this thread starts workers: each worker inherits
+    the block and ignores the first two before unblocking, so none arriving while it starts up
+    (about a second) can end it with a traceback. Here such a signal waits, and is raised when the
+    block ends (another thread may have received it: only the Python-level handler can wait)."""
     if not hasattr(signal, "pthread_sigmask") or (
         threading.current_thread() is not threading.main_thread()
     ):
@@ -453,10 +455,10 @@ def _parent_signals_held() -> Iterator[None]:
     arrived: list[int] = []
     handlers = {
         signum: signal.signal(signum, lambda signum, frame: arrived.append(signum))
-        for signum in _PARENT_SIGNALS
+        for signum in _HELD_SIGNALS
         if signal.getsignal(signum) is not signal.SIG_IGN
     }
-    mask = signal.pthread_sigmask(signal.SIG_BLOCK, _PARENT_SIGNALS)
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD_SIGNALS)
     try:
         yield
     finally:
@@ -475,7 +477,7 @@ def _start_worker(assessor: _Assessor, parent: int) -> None:
     for signum in _PARENT_SIGNALS:
         signal.signal(signum, signal.SIG_IGN)
     if hasattr(signal, "pthread_sigmask"):  # held by the parent while it started this process
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, _PARENT_SIGNALS)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD_SIGNALS)
     if sys.platform == "linux":
         import ctypes
 
@@ -498,7 +500,7 @@ class _Workers:
         )
         self._started: list[Future[int]] = []
         try:
-            with _parent_signals_held():  # the first call starts them all
+            with _signals_held():  # the first call starts them all
                 self._started = [self._pool.submit(os.getpid) for _ in range(count)]
         except BaseException:
             self.stop(finished=False)
