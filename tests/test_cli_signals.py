@@ -172,3 +172,22 @@ def test_a_killed_worker_is_a_clean_internal_error(tmp_path: Path) -> None:
     )
     assert list(tmp_path.iterdir()) == []
     _all_gone(started)
+
+
+def test_a_hang_up_the_caller_ignores_stays_ignored(tmp_path: Path) -> None:
+    process = subprocess.Popen(  # like `nohup safecomment moderate ...`
+        [sys.executable, "-m", "safecomment", "moderate", "-", "--input-format", "jsonl",
+         "-o", str(tmp_path / "r.jsonl"), "--jobs", "2", "--exit-zero"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN),
+    )
+    assert process.stdin is not None
+    process.stdin.writelines(_lines(1500))
+    process.stdin.flush()
+    _wait_for(lambda: any("LokyProcess" in _cmdline(p) for p in _descendants(process.pid)),
+              "the loky worker")
+    os.killpg(process.pid, signal.SIGHUP)  # the terminal went away
+    process.stdin.writelines(_lines(100))
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 0, stderr
+    assert len((tmp_path / "r.jsonl").read_bytes().splitlines()) == 1600
