@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from pathlib import Path
 
 import pytest
 
@@ -121,19 +120,63 @@ def test_format_follows_the_file_suffix(name: str | None, format: str) -> None:
     assert report.format_for(name) == format
 
 
-def test_atomic_output_appears_only_when_complete(tmp_path: Path) -> None:
-    target = tmp_path / "report.jsonl"
-    target.write_text("previous\n", encoding="utf-8")
-    with pytest.raises(RuntimeError), report.atomic_output(target) as stream:
-        stream.write("partial\n")
-        raise RuntimeError("boom")
-    assert target.read_text(encoding="utf-8") == "previous\n"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.jsonl"]
-    with pytest.raises(KeyboardInterrupt), report.atomic_output(tmp_path / "new.csv") as stream:
-        stream.write("partial\n")
-        raise KeyboardInterrupt
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.jsonl"]
-    with report.atomic_output(target) as stream:
-        stream.write("complete \ud800\n")  # a lone surrogate is escaped, never a crash
-    assert target.read_text(encoding="utf-8") == "complete \\ud800\n"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.jsonl"]
+def _text_row(html: str, comment_id: str = "c1") -> str:
+    stream = io.StringIO()
+    with report.Report(stream, "text") as out:
+        decision = Decision("approve", 0.0, (), SanitizedHTML(html))
+        out.add(Comment(id=comment_id, content=""), decision)
+    return stream.getvalue()
+
+
+@pytest.mark.parametrize(
+    "hidden",
+    ["\u200e", "\u200f", "\u061c", "\u200b", "\u2060", "\u00ad", "\ufeff", "\u206a", "\u206f",
+     "\ufff9", "\ufffb", "\U000e0001", "\U000e0041", "\U000e007f", "\u202e", "\u2066", "\u3164",
+     "\ufe00", "\U000e0100", "\u115f", "\u180e", "\r", "\x85", "\u2028"],
+)
+def test_text_shows_every_hidden_character_escaped(hidden: str) -> None:
+    line = _text_row(f"pay{hidden}pal", comment_id=f"id{hidden}")
+    escaped = hidden.encode("unicode_escape").decode()
+    assert hidden not in line
+    assert f"pay{escaped}pal" in line and f"#id{escaped}" in line
+    assert line.count("\n") == 1
+
+
+def test_text_keeps_emoji_sequences_and_joined_scripts_readable() -> None:
+    kept = ["🏳️\u200d🌈", "👩🏽\u200d💻", "1️⃣", "می\u200cخواهم"]  # flag, tone, keycap, Persian ZWNJ
+    line = _text_row(" ".join(kept))
+    assert all(text in line for text in kept)
+    assert "a\\u200db" in _text_row("a\u200db")  # between ASCII letters a joiner only hides
+    assert "x️\\ufe0f" in _text_row("x\ufe0f\ufe0f")  # one selector shows, the second is hidden
+
+
+def test_text_truncation_keeps_the_row_readable() -> None:
+    cut = _text_row("\u202e" * 300).rstrip("\n")
+    assert cut.endswith("…") and "\u202e" not in cut
+    assert cut.split("  ")[-1].removesuffix("…").replace("\\u202e", "") == ""  # whole escapes
+    wide = _text_row("語" * 300).rstrip("\n").split("  ")[-1]
+    assert wide == "語" * 59 + "…"  # 120 columns: two per wide character
+    emoji = _text_row("x" * 117 + "👩\u200d💻").rstrip("\n").split("  ")[-1]
+    assert emoji == "x" * 117 + "…"  # no dangling joiner, no half sequence
+    zalgo = _text_row("e" + "\u0301" * 50).rstrip("\n").split("  ")[-1]
+    assert zalgo.startswith("e" + "\u0301" * 4 + "\\u0301")  # stacked marks beyond four escaped
+
+
+def test_csv_quotes_every_cell_and_neutralises_formulas_after_separators() -> None:
+    comment = Comment(id="-1", thread_id="@t", content="")
+    stream = io.StringIO()
+    with report.Report(stream, "csv") as out:
+        out.add(comment, Decision("approve", 0.0, (),
+                                  SanitizedHTML("Nice post;=cmd|' /C calc'!A0\tx,+1\n@SUM(A1)")))
+    header, row = stream.getvalue().split("\r\n", 1)
+    assert header == ",".join(report.COLUMNS)
+    cells = row.rstrip("\r\n").split('","')
+    assert len(cells) == len(report.COLUMNS) and row.startswith('"') and row.endswith('"\r\n')
+    parsed = next(csv.DictReader(io.StringIO(stream.getvalue())))
+    assert parsed["id"] == "'-1" and parsed["thread"] == "'@t"
+    assert parsed["html"] == "Nice post;'=cmd|' /C calc'!A0\tx,'+1\n'@SUM(A1)"
+    for separator in (";", "\t", ",", "\n"):  # a naive split leaves no cell starting a formula
+        assert not any(
+            part.lstrip(" \"").startswith(("=", "+", "-", "@"))
+            for part in row.split(separator)
+        )

@@ -1,25 +1,35 @@
 """The ``safecomment`` command (also ``python -m safecomment``): moderate, sanitize, policy...
 
-Exit codes: 0 nothing needs attention, 1 something was held, marked spam or could not be read,
-2 a usage or input error (the message names the file and line; no output file is left).
+Exit codes (docs/cli.md), enforced around every command by :class:`SafecommentGroup`: 0 nothing
+needs attention, 1 something was held, marked spam or could not be read, 2 a usage or input
+error (the message names the file and line; no output file is left), 3 an internal error (one
+line, no traceback unless ``--debug``), 128 + N stopped by signal N (SIGINT, SIGTERM, SIGHUP).
+Every message is printed with hidden characters escaped (:mod:`safecomment.terminal`).
 Commands import what they need when they run, so ``import safecomment.cli`` stays light.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import errno
 import io
+import os
+import signal
 import sys
+import threading
 import time
+import traceback
 from collections import Counter, deque
-from collections.abc import Generator, Iterable, Iterator, Mapping
+from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, closing, contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, TextIO
+from types import FrameType
+from typing import IO, TYPE_CHECKING, Any, Final, NoReturn
 
 import click
 
 from . import __version__
+from .terminal import safe
 
 if TYPE_CHECKING:
     from .config import SiteConfig
@@ -30,14 +40,131 @@ if TYPE_CHECKING:
 _INPUT_FORMATS_HELP = "wxr, disqus, csv or jsonl (default: told from the first bytes)"
 
 
+INTERNAL_ERROR: Final = 3
+"""The exit status of a crash: never 1, which means "something needs attention"."""
+
+_INTERRUPTING: Final = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+_MAX_JOBS: Final = max(
+    2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+)
+
+
 class InputError(click.ClickException):
     """A file that cannot be used as given: exit status 2, like a usage error."""
 
     exit_code = 2
 
 
+class Interrupted(KeyboardInterrupt):
+    """SIGINT, SIGTERM or SIGHUP arrived (``signum``): cleans up like Ctrl-C, exits 128 + N."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
 def _fail(message: str) -> NoReturn:
     raise InputError(message)
+
+
+def _interrupted_status(error: BaseException | None) -> int:
+    return 128 + (error.signum if isinstance(error, Interrupted) else signal.SIGINT)
+
+
+@contextmanager
+def _signals_interrupt() -> Iterator[None]:
+    """SIGINT, SIGTERM and SIGHUP raise :class:`Interrupted` (once: a second signal cannot cut
+    the clean-up short). A signal the caller ignores (``nohup``, a background job) stays ignored.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        if not received:
+            received.append(signum)
+            raise Interrupted(signum)
+
+    previous = {}
+    for signum in _INTERRUPTING:
+        handler = signal.getsignal(signum)
+        if handler is not signal.SIG_IGN:
+            previous[signum] = signal.SIG_DFL if handler is None else handler
+            signal.signal(signum, interrupt)
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _quiet_after_closed_pipe() -> NoReturn:
+    """The reader of standard output went away (``| head``): stop quietly, exit 0."""
+    try:  # nothing more can reach the pipe; spare Python's own flush at exit the error
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass  # standard output is not a file descriptor (e.g. captured in a test)
+    raise click.exceptions.Exit(0)
+
+
+def _internal_error(error: Exception, debug: bool) -> NoReturn:
+    """One line naming the exception's type and where it was raised (its text could quote a
+    comment or an address, so it is shown only with --debug, in the traceback); exit 3."""
+    if debug:
+        traceback.print_exception(error, file=sys.stderr)
+    frames = traceback.extract_tb(error.__traceback__)
+    where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
+    hint = "" if debug else "; run 'safecomment --debug ...' to see the traceback"
+    click.echo(f"Error: internal error ({type(error).__name__}{where}){hint}", err=True)
+    raise click.exceptions.Exit(INTERNAL_ERROR)
+
+
+class SafecommentGroup(click.Group):
+    """The command group that keeps the exit-code contract for every command (docs/cli.md)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; a closed stdout pipe exits 0, any other crash exits 3."""
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as error:
+            if isinstance(error, OSError) and error.errno == errno.EPIPE:
+                _quiet_after_closed_pipe()
+            _internal_error(error, bool(ctx.params.get("debug")))
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        """Parse, run, report and exit: errors are printed escaped, on stderr, and end with
+        the contract's status (2 usage or input, 3 internal, 128 + N on signal N)."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, **extra)
+        with _signals_interrupt():
+            try:
+                status = super().main(args, prog_name, complete_var, False, **extra)
+            except click.ClickException as error:
+                # the message may quote a file name or a file's content (click types them final)
+                setattr(error, "message", safe(error.message))  # noqa: B010
+                if isinstance(error, click.FileError):
+                    setattr(error, "ui_filename", safe(error.ui_filename))  # noqa: B010
+                error.show()
+                sys.exit(error.exit_code)
+            except (click.Abort, KeyboardInterrupt) as error:
+                cause = error.__cause__ if isinstance(error, click.Abort) else error
+                click.echo("safecomment: interrupted", err=True)
+                sys.exit(_interrupted_status(cause))
+        sys.exit(status if isinstance(status, int) else 0)
 
 
 def _site(
@@ -78,20 +205,6 @@ def _columns(pairs: tuple[str, ...]) -> dict[str, str]:
     return columns
 
 
-@contextmanager
-def _utf8_stdout() -> Iterator[TextIO]:
-    """Standard output as UTF-8 text that never fails on an odd character (left open after)."""
-    sys.stdout.flush()
-    stream = io.TextIOWrapper(
-        sys.stdout.buffer, encoding="utf-8", errors="backslashreplace", newline=""
-    )
-    try:
-        yield stream
-    finally:
-        stream.flush()
-        stream.detach()
-
-
 policy_option = click.option(
     "--policy",
     "policy_file",
@@ -130,9 +243,11 @@ data_option = click.option(
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=SafecommentGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="safecomment")
-def main() -> None:
+@click.option("--debug", is_flag=True, envvar="SAFECOMMENT_DEBUG",
+              help="On an internal error, print the traceback too.")
+def main(debug: bool) -> None:
     """Make user comments safe to publish: sanitise, validate, score spam, moderate exports."""
 
 
@@ -157,19 +272,61 @@ def _paired(
             comment = head
             assert not isinstance(comment, RecordError)
             yield comment, decision
-    for error in pending:
-        assert isinstance(error, RecordError)
-        yield error
+    # a comment left without a decision is not written: the count check reports it
+    yield from (item for item in pending if isinstance(item, RecordError))
 
 
-def _summary(actions: Counter[str], reasons: Counter[str], seconds: float) -> str:
-    total = sum(actions.values())
-    rate = total / seconds if seconds > 0 else 0.0
+class _RepeatedIds:
+    """Counts comments whose id an earlier comment had, 9 bytes per distinct id (hashed)."""
+
+    def __init__(self) -> None:
+        import numpy as np
+
+        from .moderate import CHUNK_SIZE, _KeyIndex
+
+        self._seen = _KeyIndex(np.uint8)
+        self._batch: list[str] = []
+        self._size = CHUNK_SIZE
+        self.count = 0
+        self.first: str | None = None
+
+    def add(self, comment_id: str) -> None:
+        """Note one comment's id (empty ids are not compared)."""
+        if comment_id:
+            self._batch.append(comment_id)
+            if len(self._batch) >= self._size:
+                self.check()
+
+    def check(self) -> None:
+        """Compare the ids noted since the last check with every earlier one."""
+        keys = [hash(comment_id) & 0xFFFF_FFFF_FFFF_FFFF for comment_id in self._batch]
+        for comment_id, before in zip(
+            self._batch, self._seen.swap(keys, [1] * len(keys)), strict=True
+        ):
+            if before is not None:
+                self.count += 1
+                self.first = self.first or comment_id
+        self._batch = []
+
+
+def _summary(
+    actions: Counter[str], reasons: Counter[str], seconds: float, read: int, written: int,
+    repeated: _RepeatedIds,
+) -> str:
+    rate = written / seconds if seconds > 0 else 0.0
     counts = ", ".join(f"{actions[a]:,} {a}" for a in sorted(actions, key=_order))
-    lines = [f"safecomment: {total:,} records in {seconds:.1f} s ({rate:,.0f}/s): {counts or '-'}"]
+    lines = [
+        f"safecomment: {read:,} records read, {written:,} rows written in "
+        f"{seconds:.1f} s ({rate:,.0f}/s): {counts or '-'}"
+    ]
     if reasons:
         lines.append(
             "reasons: " + ", ".join(f"{code} {n:,}" for code, n in reasons.most_common())
+        )
+    if repeated.count:
+        lines.append(
+            f"warning: {repeated.count:,} comments repeat an earlier comment's id "
+            f"(first: {safe(repr(repeated.first))})"
         )
     return "\n".join(lines)
 
@@ -180,13 +337,21 @@ def _order(action: str) -> int:
     return ACTIONS.index(action) if action in ACTIONS else len(ACTIONS)
 
 
+def _is_input(export: str, output: Path) -> bool:
+    """Whether ``output`` is the export itself (a link or another name included)."""
+    try:
+        return export != "-" and os.path.samefile(export, output)
+    except OSError:  # one of them does not exist (yet)
+        return False
+
+
 @main.command()
 @click.argument("export", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option(
     "-o",
     "--output",
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
-    help="Write the report here (atomically) instead of to standard output.",
+    help="Write the report here (atomically; .gz compresses) instead of to standard output.",
 )
 @click.option(
     "--format",
@@ -194,9 +359,10 @@ def _order(action: str) -> int:
     type=click.Choice(["text", "jsonl", "csv", "json"]),
     help="Report format (default: from the output's suffix, else text).",
 )
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Processes sharing the work (this one included); the report is the same "
-                   "for any number.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1, max=_MAX_JOBS), default=1,
+              show_default=True,
+              help="Processes sharing the work (this one included, at most the CPUs it may use "
+                   "or 2); the report is the same for any number.")
 @model_option
 @rules_option
 @policy_option
@@ -205,7 +371,8 @@ def _order(action: str) -> int:
 @column_option
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when comments need attention.")
 @click.option("--reveal-emails", is_flag=True,
-              help="Show email addresses in the report (default: masked).")
+              help="Show email addresses in the report (default: masked); a report file gets "
+                   "mode 0600.")
 @click.option("--pseudonym-key", envvar="SAFECOMMENT_PSEUDONYM_KEY", metavar="KEY",
               help="Show a keyed HMAC pseudonym of each email instead of the mask (>= 16 bytes; "
                    "or set SAFECOMMENT_PSEUDONYM_KEY).")
@@ -228,15 +395,20 @@ def moderate(
 
     One report row per input record, then a summary on standard error.
     """
+    from concurrent.futures import BrokenExecutor
+
     from tqdm import tqdm  # type: ignore[import-untyped]
 
     from . import report
     from .moderate import Moderator
+    from .output import OutputError, atomic_output, standard_output
     from .readers import ExportError, read_comments
     from .record import RecordError
 
     if reveal_emails and pseudonym_key:
         raise click.UsageError("--reveal-emails and --pseudonym-key exclude each other")
+    if output is not None and _is_input(export, output):
+        raise click.BadParameter(f"{output} is the export being read", param_hint="--output")
     email: report.EmailView = report.masked_email
     if reveal_emails:
         email = report.revealed_email
@@ -255,16 +427,19 @@ def moderate(
     moderator = Moderator(policy=site.policy, model=model, rules=site.moderation)
     actions: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
+    written = 0
+    repeated = _RepeatedIds()
+    not_written = f"; {safe(str(output))} not written" if output is not None else ""
     started = time.perf_counter()
     progress = tqdm(
         unit=" comments", file=sys.stderr, disable=not sys.stderr.isatty(), mininterval=0.5
     )
     try:
         with ExitStack() as stack:
-            stream = (
-                stack.enter_context(report.atomic_output(output))
+            stream: IO[str] = stack.enter_context(
+                atomic_output(output, private=reveal_emails)
                 if output is not None
-                else stack.enter_context(_utf8_stdout())
+                else standard_output()
             )
             writer = stack.enter_context(
                 report.Report(stream, format_ or report.format_for(output), email=email)
@@ -278,20 +453,37 @@ def moderate(
                     writer.add(*row)
                     actions[row[1].action] += 1
                     reasons.update(row[1].reasons)
+                    repeated.add(row[0].id)
+                written += 1
                 progress.update()
+            repeated.check()
+            if items.stats.records != written:
+                click.echo(
+                    f"Error: internal error: {items.stats.records:,} records read but {written:,} "
+                    f"rows written{not_written}", err=True,
+                )
+                raise click.exceptions.Exit(INTERNAL_ERROR)
     except ExportError as error:
         _fail(str(error))
+    except OutputError as error:  # the report cannot be written (no such directory, disk full)
+        if error.errno == errno.EPIPE:
+            _quiet_after_closed_pipe()
+        _fail(f"{error.filename}: {error.strerror}")
     except (TypeError, ValueError) as error:  # reader options the format does not take
         _fail(f"{export}: {error}")
-    except OSError as error:  # the report cannot be written (no such directory, disk full)
+    except OSError as error:  # the export cannot be read
         _fail(str(error))
-    except KeyboardInterrupt:
-        kept = f"; {output} not written" if output is not None else ""
-        click.echo(f"safecomment: interrupted{kept}", err=True)
-        sys.exit(130)
+    except BrokenExecutor:
+        click.echo(f"Error: a worker process stopped unexpectedly{not_written}", err=True)
+        raise click.exceptions.Exit(INTERNAL_ERROR) from None
+    except KeyboardInterrupt as error:
+        click.echo(f"safecomment: interrupted{not_written}", err=True)
+        sys.exit(_interrupted_status(error))
     finally:
         progress.close()
-    click.echo(_summary(actions, reasons, time.perf_counter() - started), err=True)
+    click.echo(_summary(actions, reasons, time.perf_counter() - started,
+                        items.stats.records, written, repeated),
+               err=True)
     attention = actions["hold"] + actions["spam"] + actions["error"]
     sys.exit(1 if attention and not exit_zero else 0)
 
@@ -318,17 +510,24 @@ def _load_model(path: Path | None) -> Any:
 def sanitize_command(file: io.BufferedReader, engine: str, policy_file: Path | None,
                      config_path: Path | None, verify: bool, report: bool) -> None:
     """Sanitise the HTML in FILE (default: standard input) and print it."""
+    from .output import standard_output
     from .sanitize import Sanitizer
 
     name = getattr(file, "name", "-")
+    policy = _load_policy(config_path, policy_file)
     try:
-        text = file.read().decode("utf-8")
-    except UnicodeDecodeError as error:
-        _fail(f"{name}: byte {error.start}: not UTF-8")
-    try:
-        sanitizer = Sanitizer(_load_policy(config_path, policy_file), engine, verify=verify)
+        sanitizer = Sanitizer(policy, engine, verify=verify)
     except ValueError as error:
         raise click.UsageError(str(error)) from None
+    # at most 4 UTF-8 bytes a character: reading one byte more than that is enough to refuse
+    cap = None if policy.max_length is None else 4 * policy.max_length
+    data = file.read() if cap is None else file.read(cap + 1)
+    if cap is not None and len(data) > cap:
+        _fail(f"{name}: longer than the policy's max_length of {policy.max_length:,} characters")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        _fail(f"{name}: byte {error.start}: not UTF-8")
     try:
         clean, removed = sanitizer.clean_report(text) if report else (sanitizer.clean(text), ())
     except ValueError as error:  # too long, or verification failed
@@ -337,10 +536,10 @@ def sanitize_command(file: io.BufferedReader, engine: str, policy_file: Path | N
         import json
 
         document = {"html": clean, "removed": [dataclasses.asdict(r) for r in removed]}
-        with _utf8_stdout() as out:
+        with standard_output() as out:
             out.write(json.dumps(document, ensure_ascii=False) + "\n")
         return
-    with _utf8_stdout() as out:
+    with standard_output() as out:
         out.write(clean)
         if clean and not clean.endswith("\n"):
             out.write("\n")

@@ -26,9 +26,14 @@ processes and keeps the history in the parent.
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
+import signal
+import sys
+import threading
 from collections import deque
 from collections.abc import Generator, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
 from typing import TYPE_CHECKING, Any, Final, Literal, Protocol, get_args
@@ -395,9 +400,104 @@ _Pending = tuple["Future[list[_Verdict]] | list[Decision]", list[tuple[str, ...]
 _worker_assessor: _Assessor | None = None
 
 
-def _start_worker(assessor: _Assessor) -> None:
+# Ctrl-C and hang-ups reach a whole process group; the parent stops its workers itself. Those
+# and SIGTERM wait while workers start (one stopped while it starts prints loky's traceback).
+_PARENT_SIGNALS: Final = frozenset(
+    getattr(signal, name) for name in ("SIGINT", "SIGHUP") if hasattr(signal, name)
+)
+_HELD_SIGNALS: Final = _PARENT_SIGNALS | {signal.SIGTERM}
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold Ctrl-C, hang-ups and SIGTERM while this thread starts workers: each worker inherits
+    the block and ignores the first two before unblocking, so none arriving while it starts up
+    (about a second) can end it with a traceback. Here such a signal waits, and is raised when the
+    block ends (another thread may have received it: only the Python-level handler can wait)."""
+    if not hasattr(signal, "pthread_sigmask") or (
+        threading.current_thread() is not threading.main_thread()
+    ):
+        yield
+        return
+    # multiprocessing's resource tracker unblocks SIGINT after it starts: start it first
+    from multiprocessing import resource_tracker
+
+    resource_tracker.ensure_running()
+    arrived: list[int] = []
+    handlers = {
+        signum: signal.signal(signum, lambda signum, frame: arrived.append(signum))
+        for signum in _HELD_SIGNALS
+        if signal.getsignal(signum) is not signal.SIG_IGN
+    }
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        for signum, handler in handlers.items():
+            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
+        if arrived:
+            signal.raise_signal(arrived[0])
+
+
+def _start_worker(assessor: _Assessor, parent: int) -> None:
+    """In a new worker process: keep the assessor, leave Ctrl-C and hang-ups to the parent (it
+    stops the workers, quietly), and die with the parent even if it is killed outright."""
     global _worker_assessor
     _worker_assessor = assessor
+    for signum in _PARENT_SIGNALS:
+        signal.signal(signum, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):  # held by the parent while it started this process
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD_SIGNALS)
+    if sys.platform == "linux":
+        import ctypes
+
+        set_parent_death_signal = 1  # PR_SET_PDEATHSIG, prctl(2)
+        ctypes.CDLL(None).prctl(set_parent_death_signal, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        os._exit(1)
+
+
+class _Workers:
+    """``count`` loky worker processes that ignore Ctrl-C and hang-ups (see above)."""
+
+    _START_SECONDS: Final = 30.0
+
+    def __init__(self, assessor: _Assessor, count: int) -> None:
+        from joblib.externals.loky import ProcessPoolExecutor
+
+        self._pool = ProcessPoolExecutor(
+            max_workers=count, initializer=_start_worker, initargs=(assessor, os.getpid())
+        )
+        self._started: list[Future[int]] = []
+        try:
+            with _signals_held():  # the first call starts them all
+                self._started = [self._pool.submit(os.getpid) for _ in range(count)]
+        except BaseException:
+            self.stop(finished=False)
+            raise
+
+    def submit(self, packed: list[_Packed]) -> Future[list[_Verdict]]:
+        """Assess ``packed`` comments in a worker."""
+        future: Future[list[_Verdict]] = self._pool.submit(_assess_packed, packed)
+        return future
+
+    def stop(self, finished: bool) -> None:
+        """Shut down; if the run did not finish, kill the workers, once each has started (one
+        killed while it starts prints loky's traceback), and keep quiet about loky's manager
+        thread tripping over them dying (it can raise a KeyError there)."""
+        if finished:
+            self._pool.shutdown(wait=True)
+            return
+        from concurrent.futures import wait
+
+        wait(self._started, timeout=self._START_SECONDS)
+        hook = threading.excepthook
+        threading.excepthook = lambda args: None
+        try:
+            self._pool.shutdown(wait=True, kill_workers=True)
+        finally:
+            threading.excepthook = hook
 
 
 def _pack(chunk: list[Comment]) -> list[_Packed]:
@@ -492,14 +592,10 @@ class Moderator:
     ) -> Generator[Decision, None, None]:
         """``jobs - 1`` loky workers plus this process, which reads, keeps the history, writes
         and assesses a chunk itself whenever the workers already have two chunks each."""
-        from joblib.externals.loky import ProcessPoolExecutor
-
         # A dedicated executor (not joblib.Parallel) so that reading the input, the history and
         # the output all stay in this thread, in input order, with a bounded window of chunks.
         workers = jobs - 1
-        pool = ProcessPoolExecutor(
-            max_workers=workers, initializer=_start_worker, initargs=(self._assessor,)
-        )
+        pool: _Workers | None = None  # started with the first chunk a worker takes
         window: deque[_Pending] = deque()
         finished = False
         try:
@@ -507,7 +603,8 @@ class Moderator:
                 marks = self._history.reasons(chunk)
                 busy = sum(not _ready(done) for done, _ in window)
                 if busy < 2 * workers:
-                    window.append((pool.submit(_assess_packed, _pack(chunk)), marks))
+                    pool = pool or _Workers(self._assessor, workers)
+                    window.append((pool.submit(_pack(chunk)), marks))
                 else:
                     window.append((self._assessor.assess(chunk), marks))
                 while window and (_ready(window[0][0]) or len(window) > 4 * jobs):
@@ -518,4 +615,5 @@ class Moderator:
                 yield from _merge(_decisions(done), marks)
             finished = True
         finally:
-            pool.shutdown(wait=finished, kill_workers=not finished)
+            if pool is not None:
+                pool.stop(finished)

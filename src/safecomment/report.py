@@ -1,4 +1,4 @@
-"""Moderation reports: one row per input comment (text, JSON Lines, CSV or JSON), atomically.
+"""Moderation reports: one row per input comment (text, JSON Lines, CSV or JSON).
 
 A decision row holds ``id``, ``thread``, ``action``, ``score``, ``reasons``, ``removed`` (what
 sanitising removed, counted per ``kind:name``; JSON rows carry it only when something was),
@@ -8,24 +8,23 @@ sanitising removed, counted per ``kind:name``; JSON rows carry it only when some
 becomes an error row (``action`` is ``"error"``, with ``position`` and ``error``),
 so every input record is accounted for.
 
-A report written to a path goes to a temporary file in the same directory and is renamed into
-place only when it is complete: on an exception or Ctrl-C nothing is left behind.
+Text rows show every hidden character escaped (:mod:`safecomment.terminal`); CSV quotes every cell
+and neutralises what a spreadsheet would run as a formula. Where a report is written (atomically)
+is :mod:`safecomment.output`'s job.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-import os
 import re
-import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Final, Literal, TextIO, get_args
+from typing import IO, TYPE_CHECKING, Any, Final, Literal, get_args
 
 from .privacy import PrivateEmail, check_pseudonym_key
 from .removals import summary, summary_text
+from .terminal import clip, safe
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -44,13 +43,11 @@ COLUMNS: Final = (
 
 EmailView = Callable[[PrivateEmail], str]
 
-_TEXT_HTML_CHARS: Final = 120
-# A cell starting with one of these is a formula to a spreadsheet (CSV injection).
-_FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
-
-_UNPRINTABLE: Final = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
-)
+_TEXT_HTML_COLUMNS: Final = 120
+# What a spreadsheet would run as a formula (CSV injection): a cell starting with tab or CR, or
+# =, +, - or @ at the start of a cell or after a separator (",", ";", tab, CR, LF) and spaces,
+# since a spreadsheet told to split on ";" or tab sees a new cell there.
+_FORMULA: Final = re.compile(r"^(?=[\t\r])|(?:^|(?<=[,;\t\r\n])) *(?=[=+\-@])")
 
 Row = dict[str, Any]
 
@@ -98,16 +95,9 @@ def error_row(error: RecordError) -> Row:
     return {"action": "error", "position": error.position, "error": error.reason}
 
 
-def _printable(text: str) -> str:
-    """``text`` on one line, with controls, line separators, bidi overrides and surrogates
-    escaped (so a comment cannot move the cursor or reorder a terminal line); emoji joiners stay.
-    """
-    return _UNPRINTABLE.sub(lambda found: found.group().encode("unicode_escape").decode(), text)
-
-
 def _spreadsheet_safe(value: str) -> str:
-    """Prefix a cell a spreadsheet would run as a formula with ``'`` (OWASP's advice)."""
-    return "'" + value if value.startswith(_FORMULA_START) else value
+    """Put ``'`` before whatever a spreadsheet would run as a formula (OWASP's advice)."""
+    return _FORMULA.sub(lambda found: found.group() + "'", value)
 
 
 class _Writer:
@@ -128,23 +118,21 @@ class _Writer:
 
 
 class _TextWriter(_Writer):
-    """Aligned lines for a person; HTML shown on one line, cut at 120 characters; what was
+    """Aligned lines for a person; HTML shown on one line, cut at 120 columns; what was
     removed as ``removed=...`` after the reasons."""
 
     def row(self, row: Row) -> None:
         if row["action"] == "error":
-            line = f"error   -       {_printable(row['position'])}: {_printable(row['error'])}"
+            line = f"error   -       {safe(row['position'])}: {safe(row['error'])}"
         else:
-            html = _printable(row["html"])
-            if len(html) > _TEXT_HTML_CHARS:
-                html = html[: _TEXT_HTML_CHARS - 1] + "…"
-            where = f"{_printable(row['thread'])}#{_printable(row['id'])}"
+            html = clip(row["html"], _TEXT_HTML_COLUMNS)
+            where = f"{safe(row['thread'])}#{safe(row['id'])}"
             reasons = ",".join(row["reasons"]) or "-"
             if "removed" in row:  # only when something was removed
-                reasons += f"  removed={_printable(summary_text(row['removed']))}"
-            why = f" ({_printable('; '.join(row['why']))})" if "why" in row else ""
+                reasons += f"  removed={safe(summary_text(row['removed']))}"
+            why = f" ({safe('; '.join(row['why']))})" if "why" in row else ""
             line = (
-                f"{row['action']:<7} {row['score']:.4f}  {where}  {_printable(row['email']) or '-'}"
+                f"{row['action']:<7} {row['score']:.4f}  {where}  {safe(row['email']) or '-'}"
                 f"  {reasons}{why}  {html}"
             )
         self.stream.write(line + "\n")
@@ -172,11 +160,12 @@ class _JsonWriter(_Writer):
 
 
 class _CsvWriter(_Writer):
-    """RFC 4180 CSV with a header; reasons joined by ``;``; formula-like cells neutralised."""
+    """RFC 4180 CSV with a header, every data cell quoted; reasons joined by ``;``; formulas
+    neutralised."""
 
     def begin(self) -> None:
-        self._csv = csv.writer(self.stream)
-        self._csv.writerow(COLUMNS)
+        csv.writer(self.stream).writerow(COLUMNS)  # our own names: plain, like every reader expects
+        self._csv = csv.writer(self.stream, quoting=csv.QUOTE_ALL)
 
     def row(self, row: Row) -> None:
         cells = {**row}
@@ -200,34 +189,11 @@ _SUFFIX_FORMATS: Final[dict[str, Format]] = {".jsonl": "jsonl", ".csv": "csv", "
 
 
 def format_for(path: str | Path | None) -> Format:
-    """The format a file name asks for by its suffix (``.jsonl``, ``.csv``, ``.json``) or text."""
-    suffix = Path(path).suffix.lower() if path is not None else ""
+    """The format a file name asks for by its suffix (``.jsonl``, ``.csv``, ``.json``, each
+    optionally followed by ``.gz``) or text."""
+    name = Path(path).name.lower().removesuffix(".gz") if path is not None else ""
+    suffix = Path(name).suffix
     return _SUFFIX_FORMATS.get(suffix, "text")
-
-
-@contextmanager
-def atomic_output(path: str | Path) -> Iterator[TextIO]:
-    """A UTF-8 text file that appears at ``path`` only if the ``with`` block completes.
-
-    It is written as a temporary file in the same directory and renamed over ``path`` at the
-    end; on any exception (KeyboardInterrupt included) the temporary file is removed.
-    """
-    target = Path(path)
-    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with open(
-            fd, "w", encoding="utf-8", errors="backslashreplace", newline=""
-        ) as stream:
-            yield stream
-            stream.flush()
-            os.fsync(stream.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 class Report:
