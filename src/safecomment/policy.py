@@ -62,6 +62,7 @@ class Policy:
     drop_content: frozenset[str] = frozenset({"script", "style"})
     max_length: int | None = 1_048_576
     max_depth: int | None = 512
+    max_attributes: int | None = 64
     strip_controls: bool = True
     strip_bidi: bool = True
 
@@ -85,7 +86,7 @@ class Policy:
             raise ValueError(f"on_disallowed must be 'strip' or 'escape': {self.on_disallowed!r}")
         if not isinstance(self.max_autolinks, int) or self.max_autolinks < 0:
             raise ValueError("max_autolinks must be an int >= 0")
-        for limit in ("max_length", "max_depth"):
+        for limit in ("max_length", "max_depth", "max_attributes"):
             value = getattr(self, limit)
             if value is not None and (not isinstance(value, int) or value < 0):
                 raise ValueError(f"{limit} must be None or an int >= 0")
