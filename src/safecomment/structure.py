@@ -84,6 +84,7 @@ class StructureGate:
         self.max_attributes = policy.max_attributes
         self.kept = frozenset(policy.tags) & MODELLED  # the tags a rewrite keeps
         self.drop_content = policy.drop_content
+        self.escape = policy.on_disallowed == "escape"  # disallowed tags shown as text
         self._quick_tags = BASE_WORK.bit_length() * 32  # ~ sqrt(BASE_WORK)
         if self.max_depth is not None:
             self._quick_tags = min(self._quick_tags, self.max_depth)
@@ -106,6 +107,8 @@ class StructureGate:
 
     def within(self, html: str) -> bool:
         """True when ``html`` is inside every limit as it is (the gate returns it unchanged)."""
+        if self.quick(html):
+            return True
         scan = _Scan(self, html)
         scan.run()
         return scan.out is None
@@ -155,6 +158,12 @@ class _Scan:
         """Leave ``html[start:end]`` out of the output."""
         self.rewrite(start)
         self.copied = end
+
+    def disallow(self, start: int, end: int) -> None:
+        """A tag the rewrite does not keep: dropped, or shown as text in escape mode."""
+        self.skip(start, end)
+        if self.gate.escape:
+            self.emit(html_module.escape(self.html[start:end], quote=False))
 
     # --- the model --------------------------------------------------------------------------
 
@@ -243,12 +252,12 @@ class _Scan:
         if name in _RAW_TEXT or name in gate.drop_content:
             return self.raw_text(name, start, end)
         if name not in MODELLED or (self.out is not None and name not in gate.kept):
-            self.skip(start, end)
+            self.disallow(start, end)
             return end
         if name == "a" and self.open.get("a"):
             self.close_to("a", start, reopen=False)  # the parser closes the open <a> first
             if name not in gate.kept:
-                self.skip(start, end)
+                self.disallow(start, end)
                 return end
         cost = 0
         if name in _CLOSES_P:
@@ -308,7 +317,10 @@ class _Scan:
             return
         if not self.open.get(name):  # the parser ignores it, after walking its stack
             if self.out is not None or not self.afford(len(self.names), start):
-                self.skip(start, end)
+                if name in MODELLED:
+                    self.skip(start, end)
+                else:
+                    self.disallow(start, end)
             return
         if self.names[-1] == name:
             self.pop()
@@ -332,11 +344,15 @@ class _Scan:
                 tail = _TOKEN.match(html, close)
                 close_end = tail.end() if tail is not None else found.end()
         self.rewrite(start)
-        if name not in self.gate.drop_content:
+        escape = self.gate.escape
+        if escape:
+            self.emit(html_module.escape(html[start:end], quote=False))
+        if escape or name not in self.gate.drop_content:
             text = html[end:close]
-            if name in _ESCAPED_CHARACTER_REFERENCES:
-                self.emit(text.replace("<", "&lt;"))
-            else:
-                self.emit(html_module.escape(text, quote=False))
+            if name not in _ESCAPED_CHARACTER_REFERENCES:  # raw text: '&' is a character
+                text = text.replace("&", "&amp;")
+            self.emit(text.replace("<", "&lt;"))
+        if escape:
+            self.emit(html_module.escape(html[close:close_end], quote=False))
         self.copied = close_end
         return close_end
