@@ -25,15 +25,14 @@ from typing import Final
 
 from .policy import Policy
 
-# A tag as the HTML tokenizer reads it: quoted values may hold '>', a name may start with '='.
+# One token at a '<', as the HTML tokenizer reads it: a tag (quoted values may hold '>', a name
+# may start with '='), a comment, or a bogus comment ("<!x>", "<?x>", "</ x>").
+_ATTRIBUTES: Final = r"""(?>(?:[\t\n\f\r /]+|[^\t\n\f\r />][^\t\n\f\r />=]*
+    (?:[\t\n\f\r ]*=[\t\n\f\r ]*(?:"[^"]*"|'[^']*'|[^\t\n\f\r >"'][^\t\n\f\r >]*)?)?)*)"""
 _TOKEN: Final = re.compile(
-    r"""<(?:
-      (/?)([A-Za-z][^\t\n\f\r />]*)
-      ((?>(?:[\t\n\f\r /]+|[^\t\n\f\r />][^\t\n\f\r />=]*
-        (?:[\t\n\f\r ]*=[\t\n\f\r ]*(?:"[^"]*"|'[^']*'|[^\t\n\f\r >"'][^\t\n\f\r >]*)?)?)*))
-      (>)?
-    | (!--)
-    | [!?/])""",
+    rf"""<(?:(/?)([A-Za-z][^\t\n\f\r />]*)({_ATTRIBUTES})(>)?
+    |!--(?:-?>|[\s\S]*?(?:--!?>|\Z))
+    |[!?/][^>]*>?)""",
     re.VERBOSE,
 )
 _ATTRIBUTE: Final = re.compile(
@@ -41,25 +40,32 @@ _ATTRIBUTE: Final = re.compile(
     (?:[\t\n\f\r ]*=[\t\n\f\r ]*(?:"[^"]*"|'[^']*'|[^\t\n\f\r >"'][^\t\n\f\r >]*)?)?""",
     re.VERBOSE,
 )
-_COMMENT_END: Final = re.compile(r"-?>|[\s\S]*?(?:--!?>|\Z)")
-_BOGUS_END: Final = re.compile(r"[^>]*>?")
 
-_FORMATTING: Final = frozenset("b big code em font i s small strike strong tt u".split())
-_PHRASING: Final = frozenset(
-    "abbr acronym bdi bdo cite data del dfn ins kbd mark q samp span sub sup time var".split()
-)
-# Start tags that close an open <p> first ("close a p element" in the tree builder).
-_CLOSES_P: Final = frozenset(
-    "address article aside blockquote center details dialog dir div dl fieldset figcaption "
-    "figure footer header hgroup hr main menu nav ol p search section summary ul".split()
-)
-_VOID: Final = frozenset({"br", "hr", "img", "wbr"})
-# The tags the model follows; every other tag leaves it.
-MODELLED: Final = _FORMATTING | _PHRASING | _CLOSES_P | _VOID | {"a"}
-# Elements whose content the tokenizer reads as text (plaintext: to the end of the input).
-_RAW_TEXT: Final = frozenset(
-    "iframe noembed noframes noscript plaintext script style textarea title xmp".split()
-)
+# How the tree builder treats each tag the model follows.
+_PHRASING, _FORMATTING, _BLOCK, _VOID, _A, _HR, _RAW = range(7)
+_CLASSES: Final = {
+    **dict.fromkeys(
+        "abbr acronym bdi bdo cite data del dfn ins kbd mark q samp span sub sup time var".split(),
+        _PHRASING,
+    ),
+    **dict.fromkeys("b big code em font i s small strike strong tt u".split(), _FORMATTING),
+    # start tags that close an open <p> first ("close a p element")
+    **dict.fromkeys(
+        "address article aside blockquote center details dialog dir div dl fieldset figcaption "
+        "figure footer header hgroup main menu nav ol p search section summary ul".split(),
+        _BLOCK,
+    ),
+    **dict.fromkeys(("br", "img", "wbr"), _VOID),
+    "a": _A,
+    "hr": _HR,
+    # elements whose content the tokenizer reads as text (plaintext: to the end of the input)
+    **dict.fromkeys(
+        "iframe noembed noframes noscript plaintext script style textarea title xmp".split(),
+        _RAW,
+    ),
+}
+MODELLED: Final = frozenset(name for name, kind in _CLASSES.items() if kind != _RAW)
+"""The tags the model follows; any other tag leaves it."""
 _ESCAPED_CHARACTER_REFERENCES: Final = frozenset({"textarea", "title"})  # RCDATA
 
 QUICK_LENGTH: Final = 16_384
@@ -84,10 +90,13 @@ class StructureGate:
         self.max_attributes = policy.max_attributes
         self.kept = frozenset(policy.tags) & MODELLED  # the tags a rewrite keeps
         self.drop_content = policy.drop_content
+        self.classes = {**_CLASSES, **dict.fromkeys(policy.drop_content, _RAW)}
         self.escape = policy.on_disallowed == "escape"  # disallowed tags shown as text
         self._quick_tags = BASE_WORK.bit_length() * 32  # ~ sqrt(BASE_WORK)
         if self.max_depth is not None:
-            self._quick_tags = min(self._quick_tags, self.max_depth)
+            # a start tag nests one element, or three when it implies table rows and sections
+            implied = 1 if policy.tags <= MODELLED else 3
+            self._quick_tags = min(self._quick_tags, self.max_depth // implied)
 
     def quick(self, html: str) -> bool:
         """True when ``html`` is too short to break a limit: at most ``max_depth`` tags (so no
@@ -122,18 +131,19 @@ class StructureGate:
 
 
 class _Scan:
-    """One pass over one input; ``out`` stays empty while the input is returned unchanged."""
+    """One pass over one input; ``out`` stays ``None`` while the input is returned unchanged."""
 
     def __init__(self, gate: StructureGate, html: str) -> None:
         self.gate = gate
         self.html = html
         self.names: list[str] = []  # the model's stack of open elements
-        self.tags: list[str] = []  # the start tag that opened each, to re-open it
+        self.starts: list[int] = []  # where the start tag that opened each begins
+        self.shortened: dict[int, str] = {}  # start tags rewritten by the attribute limit
         self.open: dict[str, int] = {}
         self.formatting = 0  # formatting elements open (the active formatting list's length)
-        self.flattened: dict[str, int] = {}  # start tags dropped at max_depth, per name
+        self.flattened: dict[str, int] = {}  # start tags dropped at a limit, per name
         self.work = 0  # stack steps the parser will take on the output, as modelled
-        self.steps = 0  # tokens the scan itself looked at
+        self.steps = 0  # tokens the scan looked at
         self.out: list[str] | None = None
         self.copied = 0  # html[:copied] is accounted for in out
         self.written = 0  # the length of what out holds
@@ -144,7 +154,8 @@ class _Scan:
         """Start (or continue) rewriting: everything before ``at`` is kept as it is."""
         if self.out is None:
             self.out = []
-        self.emit(self.html[self.copied : at])
+        if at > self.copied:
+            self.emit(self.html[self.copied : at])
         self.copied = at
         return self.out
 
@@ -156,7 +167,8 @@ class _Scan:
 
     def skip(self, start: int, end: int) -> None:
         """Leave ``html[start:end]`` out of the output."""
-        self.rewrite(start)
+        if self.out is None or start > self.copied:
+            self.rewrite(start)
         self.copied = end
 
     def disallow(self, start: int, end: int) -> None:
@@ -164,41 +176,6 @@ class _Scan:
         self.skip(start, end)
         if self.gate.escape:
             self.emit(html_module.escape(self.html[start:end], quote=False))
-
-    # --- the model --------------------------------------------------------------------------
-
-    def push(self, name: str, tag: str) -> None:
-        self.names.append(name)
-        self.tags.append(tag)
-        self.open[name] = self.open.get(name, 0) + 1
-        if name in _FORMATTING or name == "a":
-            self.formatting += 1
-
-    def pop(self) -> str:
-        name = self.names.pop()
-        self.tags.pop()
-        self.open[name] -= 1
-        if name in _FORMATTING or name == "a":
-            self.formatting -= 1
-        return name
-
-    def close_to(self, name: str, at: int, *, reopen: bool) -> None:
-        """Close every element down to the innermost open ``name`` with explicit end tags (the
-        tree builder would pop them silently and re-create the formatting ones later); with
-        ``reopen``, open the formatting elements above it again, as the parser would."""
-        self.rewrite(at)
-        above: list[tuple[str, str]] = []
-        while self.names[-1] != name:
-            if self.names[-1] in _FORMATTING:
-                above.append((self.names[-1], self.tags[-1]))
-            self.emit(f"</{self.pop()}>")
-        self.emit(f"</{self.pop()}>")
-        if reopen:
-            for formatting, tag in reversed(above):
-                if not self.afford(self.formatting, at):
-                    break
-                self.emit(tag)
-                self.push(formatting, tag)
 
     def afford(self, cost: int, at: int) -> bool:
         """Charge ``cost`` stack steps for a token at ``at`` if the budget allows them. The budget
@@ -209,92 +186,140 @@ class _Scan:
         self.work += cost
         return True
 
+    # --- the model --------------------------------------------------------------------------
+
+    def push(self, name: str, start: int) -> None:
+        self.names.append(name)
+        self.starts.append(start)
+        self.open[name] = self.open.get(name, 0) + 1
+        if self.gate.classes[name] in (_FORMATTING, _A):
+            self.formatting += 1
+
+    def pop(self) -> str:
+        name = self.names.pop()
+        self.starts.pop()
+        self.open[name] -= 1
+        if self.gate.classes[name] in (_FORMATTING, _A):
+            self.formatting -= 1
+        return name
+
+    def start_tag_text(self, start: int) -> str:
+        """The start tag (as kept) that begins at ``start``."""
+        shortened = self.shortened.get(start)
+        if shortened is not None:
+            return shortened
+        token = _TOKEN.match(self.html, start)
+        assert token is not None
+        return token.group()
+
+    def close_to(self, name: str, at: int, *, reopen: bool) -> None:
+        """Close every element down to the innermost open ``name`` with explicit end tags (the
+        tree builder would pop them silently and re-create the formatting ones later); with
+        ``reopen``, open the formatting elements above it again, as the parser would."""
+        self.rewrite(at)
+        above: list[tuple[str, int]] = []
+        while self.names[-1] != name:
+            if self.gate.classes[self.names[-1]] == _FORMATTING:
+                above.append((self.names[-1], self.starts[-1]))
+            self.emit(f"</{self.pop()}>")
+        self.emit(f"</{self.pop()}>")
+        if reopen:
+            for formatting, start in reversed(above):
+                if not self.afford(self.formatting, at):
+                    break
+                self.emit(self.start_tag_text(start))
+                self.push(formatting, start)
+
     # --- the scan ---------------------------------------------------------------------------
 
     def run(self) -> str:
         html = self.html
-        position = html.find("<")
-        while position >= 0:
+        search = _TOKEN.search
+        classes = self.gate.classes
+        names = self.names
+        max_depth = self.gate.max_depth
+        max_attributes = self.gate.max_attributes
+        long_attributes = len(html) if max_attributes is None else 2 * max_attributes
+        token = search(html)
+        while token is not None:
             self.steps += 1
-            token = _TOKEN.match(html, position)
-            if token is None:  # '<' then a character that starts no tag: text
-                position = html.find("<", position + 1)
-                continue
-            end = token.end()
-            name = token.group(2)
-            if name is None:
-                end = self.markup_declaration(token)
-            elif token.group(4) is None:  # the input ends inside this tag: the tokenizer drops it
-                self.skip(position, len(html))
-                end = len(html)
-            elif token.group(1):
-                self.end_tag(name.lower(), position, end)
+            start, end = token.span()
+            name = token[2]
+            if name is None:  # a comment or a bogus comment: dropped, as the engines do
+                self.skip(start, end)
+            elif token[4] is None:  # the input ends inside this tag: the tokenizer drops it
+                self.skip(start, end)
+            elif token[1]:  # an end tag
+                name = name.lower()
+                if names and names[-1] == name and not self.flattened:
+                    self.pop()  # the common case: it closes the current element
+                else:
+                    self.end_tag(name, start, end)
             else:
-                end = self.start_tag(name.lower(), token, position)
-            position = html.find("<", end)
+                name = name.lower()
+                kind = classes.get(name)
+                cost = self.formatting if kind == _FORMATTING else 0
+                if (  # the common case: the model's stack grows by one, nothing to rewrite
+                    (kind == _PHRASING or kind == _FORMATTING)
+                    and self.out is None
+                    and (max_depth is None or len(names) < max_depth)
+                    and len(token[3]) <= long_attributes
+                    and self.work + cost <= BASE_WORK + WORK_PER_CHARACTER * start
+                ):
+                    self.work += cost
+                    self.push(name, start)
+                elif kind == _RAW:
+                    end = self.raw_text(name, start, end)
+                else:
+                    self.start_tag(name, kind, token)
+            token = search(html, end)
         if self.out is None:
             return html
         self.emit(html[self.copied :])
         return "".join(self.out)
 
-    def markup_declaration(self, token: re.Match[str]) -> int:
-        """Comments, ``<!...>``, ``<?...>`` and ``</`` not followed by a letter: dropped."""
-        start, end = token.start(), token.end()
-        rest = _COMMENT_END if token.group(5) else _BOGUS_END
-        found = rest.match(self.html, end)
-        assert found is not None  # both patterns can match empty text
-        self.skip(start, found.end())
-        return found.end()
-
-    def start_tag(self, name: str, token: re.Match[str], start: int) -> int:
-        end = token.end()
+    def start_tag(self, name: str, kind: int | None, token: re.Match[str]) -> None:
+        start, end = token.span()
         gate = self.gate
-        if name in _RAW_TEXT or name in gate.drop_content:
-            return self.raw_text(name, start, end)
-        if name not in MODELLED or (self.out is not None and name not in gate.kept):
+        if kind is None or (self.out is not None and name not in gate.kept):
             self.disallow(start, end)
-            return end
-        if name == "a" and self.open.get("a"):
+            return
+        if kind == _A and self.open.get("a"):
             self.close_to("a", start, reopen=False)  # the parser closes the open <a> first
             if name not in gate.kept:
                 self.disallow(start, end)
-                return end
+                return
         cost = 0
-        if name in _CLOSES_P:
+        if kind in (_BLOCK, _HR):
             cost = len(self.names)  # the search for a <p> to close walks the stack
             if self.open.get("p"):
                 self.close_p(start)
-        elif name in _FORMATTING or name == "a":
+        elif kind in (_FORMATTING, _A):
             cost = self.formatting  # the parser compares it with every active formatting element
         if not self.afford(cost, start) or (
-            name not in _VOID
+            kind not in (_VOID, _HR)
             and gate.max_depth is not None
             and len(self.names) >= gate.max_depth
         ):
-            self.flatten(name, start, end)
-            return end
-        tag = token.group()
-        attributes = token.group(3)
+            self.skip(start, end)  # flattened: its text stays, its end tag will be dropped too
+            if kind not in (_VOID, _HR):
+                self.flattened[name] = self.flattened.get(name, 0) + 1
+            return
+        attributes = token[3]
         if gate.max_attributes is not None and len(attributes) > 2 * gate.max_attributes:
-            tag = self.limit_attributes(tag, name, attributes, gate.max_attributes)
+            tag = self.limit_attributes(token.group(), name, attributes, gate.max_attributes)
             if tag != token.group():
                 self.skip(start, end)
                 self.emit(tag)
-        if name not in _VOID:
-            self.push(name, tag)
-        return end
-
-    def flatten(self, name: str, start: int, end: int) -> None:
-        """Drop a start tag (its text stays), and later the end tag that would close it."""
-        self.skip(start, end)
-        if name not in _VOID:
-            self.flattened[name] = self.flattened.get(name, 0) + 1
+                self.shortened[start] = tag
+        if kind not in (_VOID, _HR):
+            self.push(name, start)
 
     def close_p(self, at: int) -> None:
         """A start tag closes the open ``<p>``: whatever is open above it closes too."""
         names = self.names
         above = len(names) - 1 - names[::-1].index("p")
-        if any(name in _FORMATTING or name == "a" for name in names[above + 1 :]):
+        if any(self.gate.classes[name] in (_FORMATTING, _A) for name in names[above + 1 :]):
             self.close_to("p", at, reopen=False)  # explicitly: else re-created after each block
         else:
             while self.pop() != "p":
@@ -313,6 +338,8 @@ class _Scan:
     def end_tag(self, name: str, start: int, end: int) -> None:
         if self.flattened.get(name):  # closes a flattened element: nothing to close
             self.flattened[name] -= 1
+            if not self.flattened[name]:
+                del self.flattened[name]
             self.skip(start, end)
             return
         if not self.open.get(name):  # the parser ignores it, after walking its stack
