@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import html as html_module
+import itertools
 import re
 from typing import Final
 
@@ -234,52 +235,101 @@ class _Scan:
 
     def run(self) -> str:
         html = self.html
-        search = _TOKEN.search
-        classes = self.gate.classes
-        names = self.names
-        max_depth = self.gate.max_depth
-        max_attributes = self.gate.max_attributes
-        long_attributes = len(html) if max_attributes is None else 2 * max_attributes
-        token = search(html)
-        while token is not None:
-            self.steps += 1
-            start, end = token.span()
-            name = token[2]
-            if name is None:  # a comment or a bogus comment: dropped, as the engines do
-                self.skip(start, end)
-            elif token[4] is None:  # the input ends inside this tag: the tokenizer drops it
-                self.skip(start, end)
-            elif token[1]:  # an end tag
-                name = name.lower()
-                if names and names[-1] == name and not self.flattened:
-                    self.pop()  # the common case: it closes the current element
-                else:
-                    self.end_tag(name, start, end)
-            else:
-                name = name.lower()
-                kind = classes.get(name)
-                cost = self.formatting if kind == _FORMATTING else 0
-                if (  # the common case: the model's stack grows by one, nothing to rewrite
-                    (kind == _PHRASING or kind == _FORMATTING)
-                    and self.out is None
-                    and (max_depth is None or len(names) < max_depth)
-                    and len(token[3]) <= long_attributes
-                    and self.work + cost <= BASE_WORK + WORK_PER_CHARACTER * start
-                ):
-                    self.work += cost
-                    self.push(name, start)
-                elif kind == _RAW:
-                    end = self.raw_text(name, start, end)
-                else:
-                    self.start_tag(name, kind, token)
-            token = search(html, end)
+        # str.split finds every '<' at C speed. A tag with no attributes ("<b>", "</b>") that
+        # only grows or shrinks the model's stack is handled right here, with the state in
+        # locals (saved around every other call); anything else by the methods below.
+        gate = self.gate
+        classes = gate.classes
+        names, starts, is_open = self.names, self.starts, self.open
+        max_depth = len(html) + 1 if gate.max_depth is None else gate.max_depth
+        pieces = html.split("<")
+        position = len(pieces[0])  # where the '<' before the next piece is
+        resume = 0  # a '<' before this was inside a token already read
+        steps = formatting = work = 0
+        for piece in itertools.islice(pieces, 1, None):
+            start = position
+            position += len(piece) + 1
+            if start < resume:
+                continue
+            steps += 1
+            close = piece.find(">")
+            if close > 0 and self.out is None and not self.flattened:
+                head = piece[:close]
+                if head.isalnum():
+                    name = head.lower()
+                    kind = classes.get(name)
+                    if kind == _PHRASING or kind == _FORMATTING:
+                        cost = formatting if kind == _FORMATTING else 0
+                        if (
+                            len(names) < max_depth
+                            and work + cost <= BASE_WORK + WORK_PER_CHARACTER * start
+                        ):
+                            work += cost
+                            formatting += kind == _FORMATTING
+                            names.append(name)
+                            starts.append(start)
+                            is_open[name] = is_open.get(name, 0) + 1
+                            continue
+                elif head[0] == "/" and head[1:].isalnum():
+                    name = head[1:].lower()
+                    if names and names[-1] == name:
+                        kind = classes[name]
+                        formatting -= kind == _FORMATTING or kind == _A
+                        names.pop()
+                        starts.pop()
+                        is_open[name] -= 1
+                        continue
+            self.formatting, self.work = formatting, work
+            resume = self.token(start)
+            formatting, work = self.formatting, self.work
+        self.steps, self.formatting, self.work = steps, formatting, work
         if self.out is None:
             return html
         self.emit(html[self.copied :])
         return "".join(self.out)
 
-    def start_tag(self, name: str, kind: int | None, token: re.Match[str]) -> None:
-        start, end = token.span()
+    def token(self, start: int) -> int:
+        """Read the token at the '<' at ``start`` with the regex; return where it ends."""
+        token = _TOKEN.match(self.html, start)
+        if token is None:  # '<' then a character that starts no tag: text
+            return start + 1
+        end = token.end()
+        name = token[2]
+        if name is None or token[4] is None:  # a comment or bogus comment, or the input ends
+            self.skip(start, end)  # inside a tag: dropped, as the tokenizer and engines do
+            return end
+        return self.tag(name.lower(), bool(token[1]), start, end, token[3])
+
+    def tag(self, name: str, is_end: bool, start: int, end: int, attributes: str) -> int:
+        """Follow one start or end tag in the model; return where the input goes on."""
+        names = self.names
+        if is_end:
+            if names and names[-1] == name and not self.flattened:
+                self.pop()  # the common case: it closes the current element
+            else:
+                self.end_tag(name, start, end)
+            return end
+        gate = self.gate
+        kind = gate.classes.get(name)
+        cost = self.formatting if kind == _FORMATTING else 0
+        if (  # the common case: the model's stack grows by one, nothing to rewrite
+            (kind == _PHRASING or kind == _FORMATTING)
+            and self.out is None
+            and (gate.max_depth is None or len(names) < gate.max_depth)
+            and (gate.max_attributes is None or len(attributes) <= 2 * gate.max_attributes)
+            and self.work + cost <= BASE_WORK + WORK_PER_CHARACTER * start
+        ):
+            self.work += cost
+            self.push(name, start)
+            return end
+        if kind == _RAW:
+            return self.raw_text(name, start, end)
+        self.start_tag(name, kind, start, end, attributes)
+        return end
+
+    def start_tag(
+        self, name: str, kind: int | None, start: int, end: int, attributes: str
+    ) -> None:
         gate = self.gate
         if kind is None or (self.out is not None and name not in gate.kept):
             self.disallow(start, end)
@@ -305,13 +355,13 @@ class _Scan:
             if kind not in (_VOID, _HR):
                 self.flattened[name] = self.flattened.get(name, 0) + 1
             return
-        attributes = token[3]
         if gate.max_attributes is not None and len(attributes) > 2 * gate.max_attributes:
-            tag = self.limit_attributes(token.group(), name, attributes, gate.max_attributes)
-            if tag != token.group():
+            tag = self.html[start:end]
+            shortened = self.limit_attributes(tag, name, attributes, gate.max_attributes)
+            if shortened != tag:
                 self.skip(start, end)
-                self.emit(tag)
-                self.shortened[start] = tag
+                self.emit(shortened)
+                self.shortened[start] = shortened
         if kind not in (_VOID, _HR):
             self.push(name, start)
 
