@@ -235,13 +235,17 @@ class _Scan:
 
     def run(self) -> str:
         html = self.html
-        # str.split finds every '<' at C speed. A tag with no attributes ("<b>", "</b>") that
-        # only grows or shrinks the model's stack is handled right here, with the state in
-        # locals (saved around every other call); anything else by the methods below.
+        # str.split finds every '<' at C speed. A tag that only grows or shrinks the model's
+        # stack, in every limit, is handled right here with the state in locals (saved around
+        # every other call): a bare name ("<b>", "</b>") read from its piece, any other start
+        # tag by the tokenizer's regex. Everything else goes to the methods below.
         gate = self.gate
         classes = gate.classes
         names, starts, is_open = self.names, self.starts, self.open
         max_depth = len(html) + 1 if gate.max_depth is None else gate.max_depth
+        long_attributes = len(html) if gate.max_attributes is None else 2 * gate.max_attributes
+        match = _TOKEN.match
+        name, attributes = "", ""
         pieces = html.split("<")
         position = len(pieces[0])  # where the '<' before the next piece is
         resume = 0  # a '<' before this was inside a token already read
@@ -252,33 +256,46 @@ class _Scan:
             if start < resume:
                 continue
             steps += 1
+            plain = self.out is None and not self.flattened
             close = piece.find(">")
-            if close > 0 and self.out is None and not self.flattened:
+            if 0 < close and plain and piece[0] != "/":  # a start tag with no attributes?
                 head = piece[:close]
-                if head.isalnum():
-                    name = head.lower()
+                name = head.lower()
+                kind = classes.get(name) if head.isalnum() else None
+                attributes = ""
+            elif 0 < close and plain and piece[1:close].isalnum():  # an end tag
+                name = piece[1:close].lower()
+                if names and names[-1] == name:
+                    kind = classes[name]
+                    formatting -= kind == _FORMATTING or kind == _A
+                    names.pop()
+                    starts.pop()
+                    is_open[name] -= 1
+                    continue
+                kind = None
+            else:
+                kind = None
+            if kind is None and plain and (token := match(html, start)) is not None:
+                # a start tag with attributes, read by the tokenizer's regex
+                if token[2] is not None and token[4] is not None and not token[1]:
+                    name = token[2].lower()
                     kind = classes.get(name)
-                    if kind == _PHRASING or kind == _FORMATTING:
-                        cost = formatting if kind == _FORMATTING else 0
-                        if (
-                            len(names) < max_depth
-                            and work + cost <= BASE_WORK + WORK_PER_CHARACTER * start
-                        ):
-                            work += cost
-                            formatting += kind == _FORMATTING
-                            names.append(name)
-                            starts.append(start)
-                            is_open[name] = is_open.get(name, 0) + 1
-                            continue
-                elif head[0] == "/" and head[1:].isalnum():
-                    name = head[1:].lower()
-                    if names and names[-1] == name:
-                        kind = classes[name]
-                        formatting -= kind == _FORMATTING or kind == _A
-                        names.pop()
-                        starts.pop()
-                        is_open[name] -= 1
-                        continue
+                    attributes = token[3]
+            if (  # a start tag that only grows the stack, in every limit
+                (kind == _PHRASING or kind == _FORMATTING or kind == _BLOCK
+                 or (kind == _A and not is_open.get("a")))
+                and len(names) < max_depth
+                and len(attributes) <= long_attributes
+                and (kind != _BLOCK or not is_open.get("p"))
+            ):
+                cost = len(names) if kind == _BLOCK else formatting if kind != _PHRASING else 0
+                if work + cost <= BASE_WORK + WORK_PER_CHARACTER * start:
+                    work += cost
+                    formatting += kind == _FORMATTING or kind == _A
+                    names.append(name)
+                    starts.append(start)
+                    is_open[name] = is_open.get(name, 0) + 1
+                    continue
             self.formatting, self.work = formatting, work
             resume = self.token(start)
             formatting, work = self.formatting, self.work
