@@ -36,6 +36,7 @@ _TOKEN: Final = re.compile(
     |[!?/][^>]*>?)""",
     re.VERBOSE,
 )
+_TAG_NAME: Final = re.compile(r"[A-Za-z][^\t\n\f\r />]*")
 _ATTRIBUTE: Final = re.compile(
     r"""[^\t\n\f\r />][^\t\n\f\r />=]*
     (?:[\t\n\f\r ]*=[\t\n\f\r ]*(?:"[^"]*"|'[^']*'|[^\t\n\f\r >"'][^\t\n\f\r >]*)?)?""",
@@ -240,11 +241,12 @@ class _Scan:
         # every other call): a bare name ("<b>", "</b>") read from its piece, any other start
         # tag by the tokenizer's regex. Everything else goes to the methods below.
         gate = self.gate
-        classes = gate.classes
+        classes, kept = gate.classes, gate.kept
         names, starts, is_open = self.names, self.starts, self.open
         max_depth = len(html) + 1 if gate.max_depth is None else gate.max_depth
         long_attributes = len(html) if gate.max_attributes is None else 2 * gate.max_attributes
         match = _TOKEN.match
+        escape = gate.escape
         name, attributes = "", ""
         pieces = html.split("<")
         position = len(pieces[0])  # where the '<' before the next piece is
@@ -256,26 +258,27 @@ class _Scan:
             if start < resume:
                 continue
             steps += 1
-            plain = self.out is None and not self.flattened
+            rewriting = self.out is not None
             close = piece.find(">")
-            if 0 < close and plain and piece[0] != "/":  # a start tag with no attributes?
+            if 0 < close and rewriting and not escape and self.dropped(piece, close, start):
+                continue
+            kind = None
+            if 0 < close and piece[0] != "/":  # a start tag with no attributes?
                 head = piece[:close]
-                name = head.lower()
-                kind = classes.get(name) if head.isalnum() else None
-                attributes = ""
-            elif 0 < close and plain and piece[1:close].isalnum():  # an end tag
+                if head.isalnum():
+                    name = head.lower()
+                    kind = classes.get(name)
+                    attributes = ""
+            elif 0 < close and piece[1:close].isalnum():  # an end tag
                 name = piece[1:close].lower()
-                if names and names[-1] == name:
+                if names and names[-1] == name and name not in self.flattened:
                     kind = classes[name]
                     formatting -= kind == _FORMATTING or kind == _A
                     names.pop()
                     starts.pop()
                     is_open[name] -= 1
                     continue
-                kind = None
-            else:
-                kind = None
-            if kind is None and plain and (token := match(html, start)) is not None:
+            if kind is None and not rewriting and (token := match(html, start)) is not None:
                 # a start tag with attributes, read by the tokenizer's regex
                 if token[2] is not None and token[4] is not None and not token[1]:
                     name = token[2].lower()
@@ -287,14 +290,20 @@ class _Scan:
                 and len(names) < max_depth
                 and len(attributes) <= long_attributes
                 and (kind != _BLOCK or not is_open.get("p"))
+                and (not rewriting or name in kept)
             ):
                 cost = len(names) if kind == _BLOCK else formatting if kind != _PHRASING else 0
-                if work + cost <= BASE_WORK + WORK_PER_CHARACTER * start:
+                at = self.written + start - self.copied if rewriting else start
+                if work + cost <= BASE_WORK + WORK_PER_CHARACTER * at:
                     work += cost
                     formatting += kind == _FORMATTING or kind == _A
                     names.append(name)
                     starts.append(start)
                     is_open[name] = is_open.get(name, 0) + 1
+                    continue
+                if rewriting and kind == _FORMATTING:  # over the budget: flattened
+                    self.skip(start, start + close + 2)
+                    self.flattened[name] = self.flattened.get(name, 0) + 1
                     continue
             self.formatting, self.work = formatting, work
             resume = self.token(start)
@@ -305,9 +314,52 @@ class _Scan:
         self.emit(html[self.copied :])
         return "".join(self.out)
 
+    def dropped(self, piece: str, close: int, start: int) -> bool:
+        """While rewriting, drop a tag with no attributes that the rewrite leaves out (flattened,
+        disallowed, or an end tag that closes nothing): the usual case in hostile input."""
+        if piece[0] == "/":
+            if not piece[1:close].isalnum():
+                return False
+            name = piece[1:close].lower()
+            flattened = self.flattened.get(name)
+            if flattened:
+                if flattened == 1:
+                    del self.flattened[name]
+                else:
+                    self.flattened[name] = flattened - 1
+            elif self.open.get(name):
+                return False
+        else:
+            if not piece[:close].isalnum():
+                return False
+            name = piece[:close].lower()
+            kind = self.gate.classes.get(name)
+            if kind == _RAW:
+                return False
+            if kind is not None and name in self.gate.kept:
+                if kind not in (_PHRASING, _FORMATTING) or (
+                    self.gate.max_depth is None or len(self.names) < self.gate.max_depth
+                ):
+                    return False
+                self.flattened[name] = self.flattened.get(name, 0) + 1
+        self.skip(start, start + close + 2)
+        return True
+
     def token(self, start: int) -> int:
-        """Read the token at the '<' at ``start`` with the regex; return where it ends."""
-        token = _TOKEN.match(self.html, start)
+        """Read the token at the '<' at ``start``; return where it ends. A tag with no quote
+        ends at the first '>' (only a quoted value can hold one): found by str methods, however
+        many attributes it has; anything else by the tokenizer's regex."""
+        html = self.html
+        close = html.find(">", start)
+        if close > 0:
+            inside = html[start + 1 : close]
+            if '"' not in inside and "'" not in inside:
+                is_end = inside[:1] == "/"
+                found = _TAG_NAME.match(inside, 1 if is_end else 0)
+                if found is not None:
+                    attributes = inside[found.end() :]
+                    return self.tag(found.group().lower(), is_end, start, close + 1, attributes)
+        token = _TOKEN.match(html, start)
         if token is None:  # '<' then a character that starts no tag: text
             return start + 1
         end = token.end()
@@ -363,11 +415,12 @@ class _Scan:
                 self.close_p(start)
         elif kind in (_FORMATTING, _A):
             cost = self.formatting  # the parser compares it with every active formatting element
-        if not self.afford(cost, start) or (
+        too_deep = (
             kind not in (_VOID, _HR)
             and gate.max_depth is not None
             and len(self.names) >= gate.max_depth
-        ):
+        )
+        if too_deep or not self.afford(cost, start):
             self.skip(start, end)  # flattened: its text stays, its end tag will be dropped too
             if kind not in (_VOID, _HR):
                 self.flattened[name] = self.flattened.get(name, 0) + 1
