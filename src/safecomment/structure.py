@@ -5,15 +5,16 @@ misnested formatting elements on every run of text, so some inputs cost far more
 length: an end tag that matches nothing open (``"<i></a>" * n`` nests ``<i>`` n deep), misnested
 formatting elements that are re-created after every block, a tag with many distinct attributes.
 
-:class:`StructureGate` scans the tags once (a regex per token, linear) while keeping a model of
-the tree builder's stack for the markup it understands. While the input stays inside that model
-(known tags, end tags closing the current element, at most ``max_depth`` deep, at most
-``max_attributes`` per tag, a bounded amount of stack walking) it is returned unchanged. From the
-first token past any of these the rest is rewritten into markup that stays inside the model:
-only allowed tags the model knows, properly nested; what would nest deeper than ``max_depth`` is
-flattened (its tags dropped, its text kept, as Blink stops nesting at 512); raw text (``textarea``,
-``noscript``...) is kept as escaped text, ``drop_content`` elements, comments and anything else are
-dropped as the engines would drop them. Either engine then parses the result in linear time.
+:class:`StructureGate` reads each tag once (``str.split`` at every '<', the tokenizer's regex only
+where a tag needs it: linear) while keeping a model of the tree builder's stack. While the input
+stays inside that model (known tags, end tags closing the current element, at most ``max_depth``
+deep, at most ``max_attributes`` per tag, a bounded amount of stack walking) it is returned
+unchanged. From the first token past any of these the rest is rewritten into markup that stays
+inside the model: only allowed tags the model knows, properly nested; what would nest deeper than
+``max_depth`` is flattened (its tags dropped, its text kept, as Blink stops nesting at 512); raw
+text (``textarea``, ``noscript``...) is kept as escaped text; ``drop_content`` elements, comments
+and anything else are dropped as the engines would drop them. Either engine then parses the
+result in linear time.
 """
 
 from __future__ import annotations
@@ -94,21 +95,22 @@ class StructureGate:
         self.drop_content = policy.drop_content
         self.classes = {**_CLASSES, **dict.fromkeys(policy.drop_content, _RAW)}
         self.escape = policy.on_disallowed == "escape"  # disallowed tags shown as text
-        self._quick_tags = BASE_WORK.bit_length() * 32  # ~ sqrt(BASE_WORK)
+        self._most_tags = QUICK_LENGTH  # with no depth limit, as many as the work allows
         if self.max_depth is not None:
             # a start tag nests one element, or three when it implies table rows and sections
-            implied = 1 if policy.tags <= MODELLED else 3
-            self._quick_tags = min(self._quick_tags, self.max_depth // implied)
+            self._most_tags = self.max_depth // (1 if policy.tags <= MODELLED else 3)
 
     def quick(self, html: str) -> bool:
-        """True when ``html`` is too short to break a limit: at most ``max_depth`` tags (so no
-        deeper nesting), quadratically few of them, and no tag long enough for the attribute
-        limit or a costly attribute flood."""
+        """True when ``html`` cannot break a limit: at most 16 KB (so no attribute flood is
+        costly), with few enough ``<`` that it cannot nest past ``max_depth`` and that even the
+        parser's quadratic cases (tags times depth) stay within the budget of stack steps."""
         size = len(html)
         if size > QUICK_LENGTH:
             return False
         tags = html.count("<")
-        return tags <= self._quick_tags and tags * tags <= BASE_WORK + WORK_PER_CHARACTER * size
+        return tags <= self._most_tags and tags * tags <= (
+            BASE_WORK + WORK_PER_CHARACTER * size
+        )
 
     def __call__(self, html: str) -> str:
         """``html`` itself when it is within the limits, else the rewrite described above."""
