@@ -174,3 +174,12 @@ def test_ten_megabytes_without_a_length_limit_is_cleaned() -> None:
     out = unlimited.clean(text)
     assert out.count("<b>") == 1_000_000
     assert "\x00" not in out and "\ufffd" in out
+
+
+def test_max_attributes_is_validated_like_the_other_limits() -> None:
+    assert DEFAULT_POLICY.max_attributes == 64
+    with pytest.raises(ValueError, match="max_attributes"):
+        DEFAULT_POLICY.replace(max_attributes=-1)
+    unlimited = Sanitizer(DEFAULT_POLICY.replace(max_attributes=None))
+    flood = "<abbr " + "x=1 " * 20_000 + 'title="t">y</abbr>'
+    assert unlimited.clean(flood) == '<abbr title="t">y</abbr>'

@@ -286,6 +286,12 @@ class _Scan:
                     name = token[2].lower()
                     kind = classes.get(name)
                     attributes = token[3]
+            if (  # a void element (<br>, <img>): nothing to follow
+                kind == _VOID
+                and len(attributes) <= long_attributes
+                and (not rewriting or name in kept)
+            ):
+                continue
             if (  # a start tag that only grows the stack, in every limit
                 (kind == _PHRASING or kind == _FORMATTING or kind == _BLOCK
                  or (kind == _A and not is_open.get("a")))
