@@ -74,9 +74,11 @@ _ESCAPED_CHARACTER_REFERENCES: Final = frozenset({"textarea", "title"})  # RCDAT
 QUICK_LENGTH: Final = 16_384
 """Inputs up to this long with few enough ``<`` are not scanned (:meth:`StructureGate.quick`)."""
 BASE_WORK: Final = 131_072
-"""Stack steps any input may cost (512 nested formatting elements), plus WORK_PER_CHARACTER."""
-WORK_PER_CHARACTER: Final = 4
-"""Stack steps allowed per input character: far below what parsing a character costs."""
+"""Stack steps any input may cost (512 nested formatting elements), plus WORK_PER_TAG."""
+WORK_PER_TAG: Final = 32
+"""Stack steps allowed per start tag kept so far: far below what parsing a tag costs. Counting
+kept start tags, which an engine's output holds too, makes cleaning an output again give it back
+unchanged (a budget by length would shrink with the tags and comments an engine drops)."""
 
 
 @functools.cache
@@ -108,9 +110,7 @@ class StructureGate:
         if size > QUICK_LENGTH:
             return False
         tags = html.count("<")
-        return tags <= self._most_tags and tags * tags <= (
-            BASE_WORK + WORK_PER_CHARACTER * size
-        )
+        return tags <= self._most_tags and tags * tags <= BASE_WORK + WORK_PER_TAG * tags
 
     def __call__(self, html: str) -> str:
         """``html`` itself when it is within the limits, else the rewrite described above."""
@@ -147,10 +147,10 @@ class _Scan:
         self.formatting = 0  # formatting elements open (the active formatting list's length)
         self.flattened: dict[str, int] = {}  # start tags dropped at a limit, per name
         self.work = 0  # stack steps the parser will take on the output, as modelled
+        self.credit = 0  # start tags kept so far (of the policy's tags): the budget grows with it
         self.steps = 0  # tokens the scan looked at
         self.out: list[str] | None = None
         self.copied = 0  # html[:copied] is accounted for in out
-        self.written = 0  # the length of what out holds
 
     # --- output -----------------------------------------------------------------------------
 
@@ -167,7 +167,6 @@ class _Scan:
         """Add ``text`` to the output (rewriting has started)."""
         assert self.out is not None
         self.out.append(text)
-        self.written += len(text)
 
     def skip(self, start: int, end: int) -> None:
         """Leave ``html[start:end]`` out of the output."""
@@ -181,11 +180,9 @@ class _Scan:
         if self.gate.escape:
             self.emit(html_module.escape(self.html[start:end], quote=False))
 
-    def afford(self, cost: int, at: int) -> bool:
-        """Charge ``cost`` stack steps for a token at ``at`` if the budget allows them. The budget
-        grows with the output before the token, so a scan of the output charges the same."""
-        before = at if self.out is None else self.written + at - self.copied
-        if self.work + cost > BASE_WORK + WORK_PER_CHARACTER * before:
+    def afford(self, cost: int) -> bool:
+        """Charge ``cost`` stack steps if the budget allows them."""
+        if self.work + cost > BASE_WORK + WORK_PER_TAG * self.credit:
             return False
         self.work += cost
         return True
@@ -193,6 +190,7 @@ class _Scan:
     # --- the model --------------------------------------------------------------------------
 
     def push(self, name: str, start: int) -> None:
+        self.credit += name in self.gate.kept
         self.names.append(name)
         self.starts.append(start)
         self.open[name] = self.open.get(name, 0) + 1
@@ -229,7 +227,7 @@ class _Scan:
         self.emit(f"</{self.pop()}>")
         if reopen:
             for formatting, start in reversed(above):
-                if not self.afford(self.formatting, at):
+                if not self.afford(self.formatting):
                     break
                 self.emit(self.start_tag_text(start))
                 self.push(formatting, start)
@@ -253,7 +251,7 @@ class _Scan:
         pieces = html.split("<")
         position = len(pieces[0])  # where the '<' before the next piece is
         resume = 0  # a '<' before this was inside a token already read
-        steps = formatting = work = 0
+        steps = formatting = work = credit = 0
         for piece in itertools.islice(pieces, 1, None):
             start = position
             position += len(piece) + 1
@@ -291,6 +289,7 @@ class _Scan:
                 and len(attributes) <= long_attributes
                 and (not rewriting or name in kept)
             ):
+                credit += name in kept
                 continue
             if (  # a start tag that only grows the stack, in every limit
                 (kind == _PHRASING or kind == _FORMATTING or kind == _BLOCK
@@ -301,9 +300,9 @@ class _Scan:
                 and (not rewriting or name in kept)
             ):
                 cost = len(names) if kind == _BLOCK else formatting if kind != _PHRASING else 0
-                at = self.written + start - self.copied if rewriting else start
-                if work + cost <= BASE_WORK + WORK_PER_CHARACTER * at:
+                if work + cost <= BASE_WORK + WORK_PER_TAG * credit:
                     work += cost
+                    credit += name in kept
                     formatting += kind == _FORMATTING or kind == _A
                     names.append(name)
                     starts.append(start)
@@ -313,10 +312,10 @@ class _Scan:
                     self.skip(start, start + close + 2)
                     self.flattened[name] = self.flattened.get(name, 0) + 1
                     continue
-            self.formatting, self.work = formatting, work
+            self.formatting, self.work, self.credit = formatting, work, credit
             resume = self.token(start)
-            formatting, work = self.formatting, self.work
-        self.steps, self.formatting, self.work = steps, formatting, work
+            formatting, work, credit = self.formatting, self.work, self.credit
+        self.steps, self.formatting, self.work, self.credit = steps, formatting, work, credit
         if self.out is None:
             return html
         self.emit(html[self.copied :])
@@ -386,19 +385,7 @@ class _Scan:
             else:
                 self.end_tag(name, start, end)
             return end
-        gate = self.gate
-        kind = gate.classes.get(name)
-        cost = self.formatting if kind == _FORMATTING else 0
-        if (  # the common case: the model's stack grows by one, nothing to rewrite
-            (kind == _PHRASING or kind == _FORMATTING)
-            and self.out is None
-            and (gate.max_depth is None or len(names) < gate.max_depth)
-            and (gate.max_attributes is None or len(attributes) <= 2 * gate.max_attributes)
-            and self.work + cost <= BASE_WORK + WORK_PER_CHARACTER * start
-        ):
-            self.work += cost
-            self.push(name, start)
-            return end
+        kind = self.gate.classes.get(name)
         if kind == _RAW:
             return self.raw_text(name, start, end)
         self.start_tag(name, kind, start, end, attributes)
@@ -428,7 +415,7 @@ class _Scan:
             and gate.max_depth is not None
             and len(self.names) >= gate.max_depth
         )
-        if too_deep or not self.afford(cost, start):
+        if too_deep or not self.afford(cost):
             self.skip(start, end)  # flattened: its text stays, its end tag will be dropped too
             if kind not in (_VOID, _HR):
                 self.flattened[name] = self.flattened.get(name, 0) + 1
@@ -440,7 +427,9 @@ class _Scan:
                 self.skip(start, end)
                 self.emit(shortened)
                 self.shortened[start] = shortened
-        if kind not in (_VOID, _HR):
+        if kind in (_VOID, _HR):
+            self.credit += name in gate.kept
+        else:
             self.push(name, start)
 
     def close_p(self, at: int) -> None:
@@ -471,7 +460,7 @@ class _Scan:
             self.skip(start, end)
             return
         if not self.open.get(name):  # the parser ignores it, after walking its stack
-            if self.out is not None or not self.afford(len(self.names), start):
+            if self.out is not None or not self.afford(len(self.names)):
                 if name in MODELLED:
                     self.skip(start, end)
                 else:
