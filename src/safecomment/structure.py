@@ -279,11 +279,13 @@ class _Scan:
                     is_open[name] -= 1
                     continue
             if kind is None and not rewriting and (token := match(html, start)) is not None:
-                # a start tag with attributes, read by the tokenizer's regex
+                # a start tag with attributes, read by the tokenizer's regex (its quoted values
+                # may hold '<': the pieces inside it are not tags)
                 if token[2] is not None and token[4] is not None and not token[1]:
                     name = token[2].lower()
                     kind = classes.get(name)
                     attributes = token[3]
+                    resume = token.end()
             if (  # a void element (<br>, <img>): nothing to follow
                 kind == _VOID
                 and len(attributes) <= long_attributes
