@@ -54,6 +54,7 @@ SHAPES = [
     ("scripts", _fill("<script><b></script><b>")),
     ("plaintext", "<plaintext>" + _fill("<b>")),
     ("unclosed-tag", "<b title='" + _fill("<i>")),
+    ("text-lt-before-dropped-tokens", _fill("<<!x>div><</a>b>")),  # must not glue into tags
 ]
 NAMES = [name for name, _ in SHAPES]
 _OUTPUT_TAG = re.compile(r"<(/?)([a-z]+)")

@@ -155,11 +155,17 @@ class _Scan:
     # --- output -----------------------------------------------------------------------------
 
     def rewrite(self, at: int) -> list[str]:
-        """Start (or continue) rewriting: everything before ``at`` is kept as it is."""
+        """Start (or continue) rewriting: everything before ``at`` is kept as it is, but for a
+        '<' just before ``at``: text ('<' then '<'), it is escaped, so that what replaces the
+        token at ``at`` cannot make it start a tag ('<<!x>b>' must not become '<b>')."""
         if self.out is None:
             self.out = []
         if at > self.copied:
-            self.emit(self.html[self.copied : at])
+            if self.html[at - 1] == "<":
+                self.emit(self.html[self.copied : at - 1])
+                self.emit("&lt;")
+            else:
+                self.emit(self.html[self.copied : at])
         self.copied = at
         return self.out
 
