@@ -8,7 +8,10 @@ the contenders chunk by chunk; each chunk's time is the best of N (thread CPU ti
 * full default policy through ``sanitize()``  >= 0.5x raw nh3 and >= 20x bleach;
 * time per byte flat from 100 B to 64 KB: the 64 KB bucket's ns/B <= 1.5x the cheapest bucket's
   (small comments pay a fixed per-call cost, shown as us/comment; growth with size would mean
-  superlinear time), on the mixed corpus and on adversarial input.
+  superlinear time), on the mixed corpus and on adversarial input;
+* issue 10: each structural shape (unmatched end tags, misnesting, attribute floods, tables...)
+  at 64 KB and 1 MB within 3x the ns/B of benign markup of the same size, and ``sanitize()`` on
+  the mixed corpus no slower than with the old depth gate (kept here, timed in the same run).
 
 Usage: ``python benchmarks/bench_sanitize.py [--quick] [--strict] [--seed N] [--repeat N]
 [--profile]``. It exits non-zero on a failed goal only with ``--strict``.
@@ -22,6 +25,7 @@ import gc
 import platform
 import pstats
 import random
+import re
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -99,6 +103,82 @@ ADVERSARIAL = (
     ("deep nesting", "<q>"),
     ("entities", "&amp;&#106;&"),
 )
+
+
+
+def _repeat(unit: str, head: str = "") -> Callable[[int], str]:
+    """An input of ``size`` bytes: ``head``, then ``unit`` as often as it fits."""
+    return lambda size: head + unit * ((size - len(head)) // len(unit))
+
+
+def _attribute_flood(size: int) -> str:
+    names = " ".join(f"a{i}" for i in range(size // 7))
+    return f"<b {names}>x</b>"
+
+
+# Issue 10: markup built to make a tree builder slow or deep, by shape.
+STRUCTURE_SHAPES: tuple[tuple[str, Callable[[int], str]], ...] = (
+    ("unmatched end tags", _repeat("<i></a>")),
+    ("deep nesting", _repeat("<b>")),
+    ("misnested formatting", _repeat("<b><i>x</b>y</i>")),
+    ("re-created formatting", _repeat(
+        "<div>x</div>", "<p>" + "".join(f"<b title={i}>" for i in range(300)))),
+    ("attribute flood", _attribute_flood),
+    ("attribute floods", _repeat("<b " + " ".join(f"a{i}" for i in range(100)) + ">")),
+    ("table cells", _repeat("<td>x", "<table>")),
+    ("foster parenting", _repeat("<b>x<tr>", "<table>")),
+    ("select options", _repeat("<option>x", "<select>")),
+    ("templates", _repeat("<template>")),
+    ("svg groups", _repeat("<g>", "<svg>")),
+    ("comments", _repeat("<!--x--><q>")),
+    ("raw text", _repeat("<textarea><b></textarea><b>")),
+)
+STRUCTURE_SIZES = (65_536, 1_000_000)
+STRUCTURE_LIMIT = 3.0  # adversarial ns/B within 3x of benign markup of the same size
+
+
+class OldDepthGate:
+    """The depth gate before issue 10, kept here only to time ``sanitize()`` before and after:
+    it counted tags, let any end tag close an element and refused what it found too deep."""
+
+    _TAG_START = re.compile(r"<(/?)([A-Za-z][^\s/>]*)")
+    _VOID = frozenset(
+        "area base br col embed hr img input keygen link meta param source track wbr".split()
+    )
+
+    def __init__(self, max_depth: int) -> None:
+        self.max_depth = max_depth
+
+    def __call__(self, html: str) -> str:
+        max_depth = self.max_depth
+        if (
+            len(html) > 3 * max_depth
+            and (opens := html.count("<")) > max_depth
+            and opens - html.count("</") > max_depth
+            and self.depth(html) > max_depth
+        ):
+            raise InputTooLongError(len(html), max_depth)
+        return html
+
+    def depth(self, html: str) -> int:
+        depth = deepest = 0
+        for tag in self._TAG_START.finditer(html):
+            if tag.group(1):
+                depth = max(0, depth - 1)
+            elif tag.group(2).lower() not in self._VOID:
+                depth += 1
+                deepest = max(deepest, depth)
+        return deepest
+
+
+def old_gate_sanitizer() -> Sanitizer:
+    """``Sanitizer()`` with the old depth gate in place of the structural gate."""
+    sanitizer = Sanitizer()
+    assert DEFAULT_POLICY.max_depth is not None
+    sanitizer._gate = OldDepthGate(DEFAULT_POLICY.max_depth)  # type: ignore[assignment]
+    return sanitizer
+
+
 BARE_URLS = (
     "https://www.example.org/2024/05/a-post-about-things?ref=comment#c12",
     "http://example.com/path",
@@ -317,6 +397,7 @@ def bench_mixed(corpus: list[str], repeat: int, goals: Goals) -> dict[str, Timin
             "Sanitizer(autolink=False, fast_path=False)": no_fast_path.clean,
             "Sanitizer().clean (reused)": Sanitizer().clean,
             "sanitize() (full default policy)": sanitize,
+            "sanitize() with the old depth gate": old_gate_sanitizer().clean,
         },
         corpus,
         repeat,
@@ -327,6 +408,12 @@ def bench_mixed(corpus: list[str], repeat: int, goals: Goals) -> dict[str, Timin
     goals.check("autolink=False vs raw nh3", ratio, ratio >= 1.0, ">= 1.0x")
     ratio = base / timings["sanitize() (full default policy)"].seconds
     goals.check("sanitize() vs raw nh3", ratio, ratio >= 0.5, ">= 0.5x")
+    ratio = (
+        timings["sanitize() with the old depth gate"].seconds
+        / timings["sanitize() (full default policy)"].seconds
+    )
+    goals.check("sanitize() after vs before the structural gate", ratio, ratio >= 0.97,
+                ">= 1.0x, 3% noise")
     return timings
 
 
@@ -468,15 +555,11 @@ def bench_adversarial(repeat: int, goals: Goals) -> None:
     print(f"  {'pattern':<28}" + "".join(f"{_size_label(n):>10}" for n in sizes))
     for label, unit in ADVERSARIAL:
         per_byte = []
-        refused: list[str] = []
         for size in sizes:
             text = (unit * (size // len(unit) + 1))[:size]
             copies = [text] * (BUCKETS[-1] // size)  # the same 64 KB of work in every column
-            if isinstance(_or_refuse(text), InputTooLongError):
-                refused.append(_size_label(size))
-            per_byte.append(best_of({label: _or_refuse}, copies, repeat)[label].ns_per_byte)
-        note = f"  (refused by a policy limit at {', '.join(refused)})" if refused else ""
-        print(f"  {label:<28}" + "".join(f"{value:>10.1f}" for value in per_byte) + note)
+            per_byte.append(best_of({label: sanitize}, copies, repeat)[label].ns_per_byte)
+        print(f"  {label:<28}" + "".join(f"{value:>10.1f}" for value in per_byte))
         growth = per_byte[-1] / min(per_byte)
         goals.check(
             f"adversarial {label!r}: ns/B at 64 KB vs cheapest", growth, growth <= FLAT_LIMIT,
@@ -484,12 +567,36 @@ def bench_adversarial(repeat: int, goals: Goals) -> None:
         )
 
 
-def _or_refuse(text: str) -> object:
-    """``sanitize(text)``, counting a policy limit's refusal as a (timed) outcome."""
-    try:
-        return sanitize(text)
-    except InputTooLongError as error:
-        return error
+def bench_structure(rng: random.Random, repeat: int, goals: Goals) -> None:
+    """Issue 10: each adversarial shape's ns/B against benign markup of the same size (corpus
+    markup, a tag every ~80 bytes) and, for scale, well-formed markup as dense in tags."""
+    print("\nStructural shapes (issue 10): sanitize() ns/B; x benign markup / x dense benign")
+    print(f"  {'shape':<24}" + "".join(f"{_size_label(n):>28}" for n in STRUCTURE_SIZES))
+    benign: dict[int, float] = {}
+    dense: dict[int, float] = {}
+    rows: dict[str, list[float]] = {name: [] for name, _ in STRUCTURE_SHAPES}
+    for size in STRUCTURE_SIZES:
+        copies = max(1, STRUCTURE_SIZES[0] * 4 // size)
+        baselines = {
+            "benign": make_comment(rng, "markup", size, False, True),
+            "dense": _repeat("<b>x</b> <i>y</i> <q>z</q> ")(size),
+        }
+        for label, per_byte in (("benign", benign), ("dense", dense)):
+            timing = best_of({label: sanitize}, [baselines[label]] * copies, repeat)[label]
+            per_byte[size] = timing.ns_per_byte
+        for name, build in STRUCTURE_SHAPES:
+            shape = build(size)
+            timing = best_of({name: sanitize}, [shape] * copies, repeat)[name]
+            rows[name].append(timing.ns_per_byte)
+    print(f"  {'benign markup':<24}" + "".join(f"{benign[n]:>28.1f}" for n in STRUCTURE_SIZES))
+    print(f"  {'dense benign markup':<24}" + "".join(f"{dense[n]:>28.1f}" for n in STRUCTURE_SIZES))
+    for name, per_byte in rows.items():
+        sized = list(zip(per_byte, STRUCTURE_SIZES, strict=True))
+        cells = [f"{v:.1f} ({v / benign[n]:.1f}x / {v / dense[n]:.1f}x)" for v, n in sized]
+        print(f"  {name:<24}" + "".join(f"{cell:>28}" for cell in cells))
+        worst = max(value / benign[n] for value, n in sized)
+        goals.check(f"structure {name!r}: ns/B vs benign markup", worst,
+                    worst <= STRUCTURE_LIMIT, f"<= {STRUCTURE_LIMIT}x")
 
 
 def _size_label(size: int) -> str:
@@ -540,6 +647,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     bench_report(samples, repeat, goals)
     bench_buckets(rng, bucket_bytes, repeat, goals)
     bench_adversarial(repeat, goals)
+    bench_structure(rng, max(1, repeat // 2) if args.quick else repeat, goals)
     if args.profile:
         profile(corpus)
     print("\nGoals")

@@ -15,7 +15,7 @@ from html.parser import HTMLParser
 import pytest
 
 from fixtures.hostile import BENIGN, DECEPTIVE, HOSTILE, LARGE, Benign
-from safecomment import DEFAULT_POLICY, InputTooLongError, Policy, SanitizedHTML, Sanitizer, verify
+from safecomment import DEFAULT_POLICY, Policy, SanitizedHTML, Sanitizer, verify
 from safecomment.verify import PARSERS
 
 SANITIZERS = {
@@ -24,24 +24,6 @@ SANITIZERS = {
     "bleach-escape": Sanitizer(DEFAULT_POLICY.replace(on_disallowed="escape"), engine="bleach"),
 }
 HOSTILE_BY_NAME = dict(HOSTILE)
-
-# Cases the current depth gate (sanitize.py) refuses although they fit max_length; issue 10 asks
-# for a gate that is a true upper bound and for flattening instead of refusing. Strict: the day the
-# gate is fixed these pass, and the mark must go.
-_FLATTEN_NOT_REFUSE = "issue 10 item 2: flatten past max_depth, never refuse within max_length"
-REFUSED_BY_CURRENT_GATE = {
-    "nested-allowed-past-depth": "the first clean raises InputTooLongError: 600 nested <b> are "
-                                 "past max_depth (512); " + _FLATTEN_NOT_REFUSE,
-    "unmatched-end-tags-past-depth": "the gate counts each ignored </a> as closing the <i> before "
-                                     "it, so the first clean passes and outputs <i> nested 600 "
-                                     "deep; cleaning that output again raises InputTooLongError; "
-                                     + _FLATTEN_NOT_REFUSE,
-    "tables-foster-repeated": "the tree is 5 deep (each <table> closes the one before, each <b> "
-                              "is foster-parented out), but the gate counts 600 open tags and "
-                              "raises InputTooLongError; issue 10 item 1: a true upper bound",
-    "select-repeated": "the tree is 4 deep (each <select> closes the one before), but the gate "
-                       "counts 600 open tags and raises InputTooLongError; issue 10 item 1",
-}
 
 # Any attribute a browser could follow or fetch, whether or not the policy allows it.
 _URL_ATTRIBUTES = frozenset({
@@ -120,15 +102,10 @@ def _cleaned(engine: str, name: str) -> SanitizedHTML:
     return SANITIZERS[engine].clean(HOSTILE_BY_NAME[name])
 
 
-def _params(names: list[str], *, gate: bool = True) -> list[object]:
-    """(engine, name) for each name; ``gate``: mark the cases the current gate refuses."""
+def _params(names: list[str]) -> list[object]:
+    """(engine, name) for each name."""
     return [
-        pytest.param(
-            engine, name, id=f"{engine}-{name}",
-            marks=[pytest.mark.xfail(raises=InputTooLongError, strict=True,
-                                     reason=REFUSED_BY_CURRENT_GATE[name])]
-            if gate and name in REFUSED_BY_CURRENT_GATE else [],
-        )
+        pytest.param(engine, name, id=f"{engine}-{name}")
         for engine in SANITIZERS for name in names
     ]
 
@@ -168,7 +145,6 @@ def test_the_fixture_is_as_large_and_varied_as_promised() -> None:
     limit = DEFAULT_POLICY.max_length
     assert limit is not None and all(size <= limit for size in sizes.values())
     assert HOSTILE_BY_NAME["deep-10000-allowed-q"].count("<q ") == 10_001
-    assert set(REFUSED_BY_CURRENT_GATE) <= set(names) - LARGE
     assert DECEPTIVE <= set(names)
 
 
@@ -195,8 +171,7 @@ def test_hostile_case_comes_out_safe(engine: str, name: str) -> None:
     assert sanitizer.clean(out) == out
 
 
-# The engines themselves on the large cases and on those the current gate refuses, with the depth
-# limit lifted.
+# The engines themselves on the large cases, with the depth limit lifted.
 UNLIMITED = {
     engine: Sanitizer(sanitizer.policy.replace(max_depth=None), sanitizer.engine)
     for engine, sanitizer in SANITIZERS.items()
@@ -204,7 +179,7 @@ UNLIMITED = {
 
 
 @pytest.mark.parametrize(
-    ("engine", "name"), _params(sorted(LARGE | set(REFUSED_BY_CURRENT_GATE)), gate=False)
+    ("engine", "name"), _params(sorted(LARGE))
 )
 def test_large_hostile_case_comes_out_safe(engine: str, name: str) -> None:
     sanitizer = UNLIMITED[engine]
@@ -217,15 +192,11 @@ def test_large_hostile_case_comes_out_safe(engine: str, name: str) -> None:
 
 @pytest.mark.parametrize("engine", list(SANITIZERS))
 @pytest.mark.parametrize("name", sorted(LARGE))
-def test_default_policy_refuses_deep_nesting_and_cleans_the_rest(engine: str, name: str) -> None:
-    html = HOSTILE_BY_NAME[name]
+def test_default_policy_flattens_deep_nesting_and_cleans_the_rest(engine: str, name: str) -> None:
+    out = SANITIZERS[engine].clean(HOSTILE_BY_NAME[name])  # never refused for its structure
+    assert verify(out) == []
     if name.startswith("deep-"):
-        with pytest.raises(InputTooLongError) as raised:
-            SANITIZERS[engine].clean(html)
-        assert raised.value.limit == "max_depth"
-        assert raised.value.length > SANITIZERS[engine].policy.max_depth  # type: ignore[operator]
-    else:
-        assert verify(SANITIZERS[engine].clean(html)) == []
+        assert out.count("<q ") <= SANITIZERS[engine].policy.max_depth  # type: ignore[operator]
 
 
 @pytest.mark.parametrize("engine", ["nh3", "bleach-strip"])

@@ -101,6 +101,7 @@ class Policy(Settings):
     drop_content: frozenset[str] = frozenset({"script", "style"})
     max_length: int | None = bounded(1_048_576, 0)
     max_depth: int | None = bounded(512, 0)
+    max_attributes: int | None = bounded(64, 0)
     strip_controls: bool = True
     strip_bidi: bool = True
     unsafe: bool = False

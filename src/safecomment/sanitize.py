@@ -1,7 +1,7 @@
 """``Sanitizer``: a policy compiled once into a reusable, thread-safe ``clean(str)`` call.
 
-One clean is: type and length checks -> text hygiene -> engine (skipped when the text holds
-nothing markup-significant) -> autolinking -> optional verification.
+One clean is: type and length checks -> text hygiene -> structural gate -> engine (the two
+skipped when the text holds nothing markup-significant) -> autolinking -> optional verification.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from .idn import PunycodeHosts
 from .markup import SanitizedHTML
 from .policy import DEFAULT_POLICY, Policy
 from .removals import Removal, removal_finder
+from .structure import StructureGate
 from .verify import Violation, verify
 
 __all__ = [
@@ -30,38 +31,20 @@ _EVERY_CONTROL: Final = TextHygiene(DEFAULT_POLICY)
 _ASCII_CONTROLS: Final = bytes([*range(0x09), *range(0x0B, 0x20), 0x7F])  # CR too
 # What an engine changes in text after hygiene (controls stay only when the policy keeps them).
 _MARKUP: Final = re.compile(r"[<&\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_TAG_START: Final = re.compile(r"<(/?)([A-Za-z][^\s/>]*)")
-_VOID: Final = frozenset(
-    "area base br col embed hr img input keygen link meta param source track wbr".split()
-)
 
 
 class InputTooLongError(ValueError):
-    """The input is over the policy's ``max_length`` (characters) or ``max_depth`` (element
-    nesting); nothing was truncated. ``limit`` names the limit it broke."""
+    """The input is over the policy's ``max_length`` (characters); nothing was truncated.
+    ``limit`` names the limit it broke (always ``"max_length"``: structure is never refused)."""
 
-    def __init__(self, length: int, max_length: int, limit: str = "max_length") -> None:
-        what = (
-            f"has {length:,} characters" if limit == "max_length"
-            else f"nests elements {length:,} deep"
+    limit = "max_length"
+
+    def __init__(self, length: int, max_length: int) -> None:
+        super().__init__(
+            f"input has {length:,} characters, over the policy's max_length of {max_length:,}"
         )
-        super().__init__(f"input {what}, over the policy's {limit} of {max_length:,}")
         self.length = length
         self.max_length = max_length
-        self.limit = limit
-
-
-def nesting_depth(html: str) -> int:
-    """An upper bound on how deep ``html`` nests elements (void elements do not nest; implied
-    end tags such as a second ``<p>`` are not inferred, so the bound can be high)."""
-    depth = deepest = 0
-    for tag in _TAG_START.finditer(html):
-        if tag.group(1):
-            depth = max(0, depth - 1)
-        elif tag.group(2).lower() not in _VOID:
-            depth += 1
-            deepest = max(deepest, depth)
-    return deepest
 
 
 class UnsafeOutputError(ValueError):
@@ -112,6 +95,7 @@ class Sanitizer:
         self.fast_path = fast_path
         self._engine: Engine = compile_engine(self.policy, engine)
         self._hygiene = TextHygiene(self.policy)
+        self._gate = StructureGate(self.policy)
         self._autolink = Autolinker(self.policy) if self.policy.autolink else None
         self._punycode = PunycodeHosts(self.policy) if self.policy.idn_hosts == "punycode" else None
 
@@ -133,15 +117,7 @@ class Sanitizer:
             if self.fast_path and _MARKUP.search(html) is None:
                 out = self._engine.escape_text(html)
             else:
-                max_depth = self.policy.max_depth
-                if (
-                    max_depth is not None
-                    and len(html) > 3 * max_depth  # cheap gates first: a tag takes 3 characters
-                    and (opens := html.count("<")) > max_depth
-                    and opens - html.count("</") > max_depth
-                    and (depth := nesting_depth(html)) > max_depth
-                ):
-                    raise InputTooLongError(depth, max_depth, "max_depth")
+                html = self._gate(html)  # markup past the structural limits is flattened
                 out = self._engine.clean(html)
                 if "&" in html and "&#" in html and self._hygiene.spells_removed(html):
                     out = self._hygiene.references(out)

@@ -1,0 +1,196 @@
+"""The structural gate (issue 10): every adversarial shape is cleaned, nested no deeper than
+``max_depth``, verified, and costs work linear in its length (counted, never timed)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fixtures.hostile import BENIGN
+from safecomment import DEFAULT_POLICY, InputTooLongError, SanitizedHTML, Sanitizer, verify
+from safecomment.structure import BASE_WORK, WORK_PER_TAG, StructureGate
+
+SIZE = 64 * 1024
+ESCAPE_POLICY = DEFAULT_POLICY.replace(on_disallowed="escape")
+SANITIZERS = {
+    "nh3": Sanitizer(),
+    "bleach-strip": Sanitizer(engine="bleach"),
+    "bleach-escape": Sanitizer(ESCAPE_POLICY, engine="bleach"),
+}
+GATE = StructureGate(DEFAULT_POLICY)
+
+
+def _fill(unit: str, size: int = SIZE, head: str = "") -> str:
+    return head + unit * ((size - len(head)) // len(unit))
+
+
+# (name, input): each built to make a tree builder slow or deep, about 64 KB long.
+SHAPES = [
+    ("unmatched-end-tags", _fill("<i></a>")),
+    ("deep-nesting-allowed", _fill("<b>")),
+    ("deep-nesting-disallowed", _fill("<div>")),
+    ("misnested-formatting", _fill("<b><i>x</b>y</i>")),
+    ("adoption-agency-blocks", _fill("<b><div><i>x</b>y</div>")),  # flattened by the budget
+    ("formatting-recreated-after-blocks",
+     _fill("<div>x</div>", head="<p>" + "".join(f"<b title={i}>" for i in range(300)))),
+    ("paragraphs-closing-formatting", _fill("<p><b>x<p>y")),
+    ("nested-links", _fill('<a href="/x">a')),
+    ("attribute-flood-allowed", "<a " + " ".join(f"a{i}=1" for i in range(SIZE // 7)) + ">x</a>"),
+    ("attribute-flood-disallowed", "<p " + " ".join(f"a{i}" for i in range(SIZE // 6)) + ">x"),
+    ("attribute-floods-many-tags", _fill("<b " + " ".join(f"a{i}" for i in range(100)) + ">")),
+    ("table-cells", _fill("<td>x", head="<table>")),
+    ("foster-parenting", _fill("<b>x<tr>", head="<table>")),
+    ("select-options", _fill("<option>x", head="<select>")),
+    ("templates", _fill("<template>")),
+    ("svg-groups", _fill("<g>", head="<svg>")),
+    ("math-breakout", _fill("<math><mi><b>")),
+    ("svg-cdata", _fill("<svg><![CDATA[<b>]]>")),
+    ("comments", _fill("<!--x--><q>")),
+    ("bogus-comments", _fill("<?x><!x></ x><q>")),
+    ("raw-text", _fill("<textarea><b></textarea><b>")),
+    ("scripts", _fill("<script><b></script><b>")),
+    ("plaintext", "<plaintext>" + _fill("<b>")),
+    ("unclosed-tag", "<b title='" + _fill("<i>")),
+    ("text-lt-before-dropped-tokens", _fill("<<!x>div><</a>b>")),  # must not glue into tags
+]
+NAMES = [name for name, _ in SHAPES]
+_OUTPUT_TAG = re.compile(r"<(/?)([a-z]+)")
+
+
+def _depth(out: str) -> int:
+    """How deep sanitised output nests (engines close every element they open)."""
+    depth = deepest = 0
+    for tag in _OUTPUT_TAG.finditer(out):
+        depth += -1 if tag.group(1) else 1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+@pytest.mark.parametrize(("name", "html"), SHAPES, ids=NAMES)
+def test_gate_output_is_inside_the_limits_and_costs_linear_work(name: str, html: str) -> None:
+    gated = GATE(html)
+    assert GATE.within(gated)  # what the engine gets: every limit holds, nothing to rewrite
+    assert GATE(gated) == gated
+    tokens, steps = GATE.cost(html)
+    assert tokens <= html.count("<")  # one regex match per '<' at most
+    assert steps <= BASE_WORK + WORK_PER_TAG * gated.count("<")
+    assert len(gated) <= 5 * len(html)  # no amplification: escaping '&' as '&amp;' at most
+
+
+@pytest.mark.parametrize(("name", "html"), SHAPES, ids=NAMES)
+@pytest.mark.parametrize("config", list(SANITIZERS))
+def test_adversarial_shape_is_cleaned_flat_and_verified(config: str, name: str, html: str) -> None:
+    sanitizer = SANITIZERS[config]
+    out = sanitizer.clean(html)
+    assert isinstance(out, SanitizedHTML)
+    assert verify(out, sanitizer.policy) == []
+    max_depth = sanitizer.policy.max_depth
+    assert max_depth is not None and _depth(out) <= max_depth
+    assert len(out) <= 5 * len(html)  # only escaping grows it: elements are never multiplied
+    assert sanitizer.clean(out) == out  # the budget counts kept tags, so a re-clean agrees
+
+
+@pytest.mark.parametrize(("name", "html"), SHAPES, ids=NAMES)
+def test_both_engines_agree_on_the_text(name: str, html: str) -> None:
+    # (white space aside: bleach keeps a line break where it strips a block element)
+    nh3_text = "".join(SANITIZERS["nh3"].clean(html).striptags().split())
+    assert "".join(SANITIZERS["bleach-strip"].clean(html).striptags().split()) == nh3_text
+
+
+def test_the_issue_examples() -> None:
+    deep = "<b>" * 10_000  # 30 KB: cleaned, not refused
+    assert Sanitizer().clean(deep + "x") == "<b>" * 512 + "x" + "</b>" * 512
+    out = Sanitizer().clean("<i></a>" * 100_000)  # 700 KB that used to take 20 s
+    assert _depth(out) <= 512
+    assert verify(out) == []
+
+
+def test_flattening_keeps_text_in_order() -> None:
+    policy = DEFAULT_POLICY.replace(max_depth=3)
+    out = Sanitizer(policy).clean("<b>1<i>2<em>3<strong>4<q>5</q>6</strong>7</em>8</i>9</b>")
+    assert out == "<b>1<i>2<em>34567</em>8</i>9</b>"
+
+
+def test_misnested_formatting_is_repaired_as_the_parser_would() -> None:
+    big = ("<b><i>x</b>y</i> " * 200).strip()
+    assert GATE(big) != big  # past the quick path: the scan rewrites it
+    out = Sanitizer().clean(big)
+    assert out.count("<b><i>x</i></b><i>y</i>") == 200
+
+
+@pytest.mark.parametrize("config", list(SANITIZERS))
+def test_tags_inside_quoted_attribute_values_are_not_tags(config: str) -> None:
+    sanitizer = SANITIZERS[config]
+    one = '<abbr title="a<b>c</i>">x</abbr> '
+    long = one * 500  # past the quick path: the scan reads it
+    assert not GATE.quick(long) and GATE(long) is long
+    assert sanitizer.clean(long) == sanitizer.clean(one) * 500
+
+
+def test_attributes_past_the_limit_are_dropped_from_the_tag() -> None:
+    many = " ".join(f'title="{i}"' for i in range(10_000))
+    out = Sanitizer().clean(f'<a href="/x" {many}>x</a>')
+    assert out == '<a href="/x" title="0" rel="nofollow ugc">x</a>'
+    few = Sanitizer(DEFAULT_POLICY.replace(max_attributes=1))
+    assert few.clean("<abbr " + "x=1 " * 20_000 + 'title="t">y</abbr>') == "<abbr>y</abbr>"
+
+
+def test_benign_comments_pass_the_gate_unchanged() -> None:
+    # long enough to be scanned, and shallow: the gate gives back the very same string
+    for case in BENIGN:
+        long = (case.html + "\n") * (20_000 // len(case.html) + 1)
+        assert not GATE.quick(long)
+        assert GATE(long) is long, case.name
+
+
+def test_max_depth_none_lifts_only_the_depth_limit() -> None:
+    unlimited = Sanitizer(DEFAULT_POLICY.replace(max_depth=None))
+    assert unlimited.clean("<q>" * 600 + "x").count("<q>") == 600
+    assert _depth(unlimited.clean("<i></a>" * 50_000)) < 50_000  # the work budget still holds
+
+
+# --- bad input ------------------------------------------------------------------------------------
+
+_HOSTILE_CHARACTERS = st.sampled_from(
+    [*map(chr, range(0x20)), "\x7f", *map(chr, range(0x80, 0xA0)), "\ud800", "\udfff",
+     *map(chr, range(0x202A, 0x202F)), *map(chr, range(0x2066, 0x206A)), "\ufeff", "\u200b",
+     "<", ">", "&", "<b>", "</b>", "<a href='", "<!--", "<svg>", "&#0;", "&#xd800;"]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(_HOSTILE_CHARACTERS, st.text(max_size=5)), max_size=60))
+def test_any_characters_give_a_result_or_a_clear_error(parts: list[str]) -> None:
+    text = "".join(parts)
+    for sanitizer in SANITIZERS.values():
+        out = sanitizer.clean(text)
+        out.encode("utf-8")  # no lone surrogate survives
+        assert verify(out, sanitizer.policy) == []
+        assert GATE.within(GATE(text))
+
+
+def test_ten_megabytes_is_refused_by_length_at_once() -> None:
+    with pytest.raises(InputTooLongError) as raised:
+        Sanitizer().clean("<i></a>" * 1_500_000)
+    assert isinstance(raised.value, ValueError)
+    assert raised.value.limit == "max_length"
+
+
+def test_ten_megabytes_without_a_length_limit_is_cleaned() -> None:
+    unlimited = Sanitizer(DEFAULT_POLICY.replace(max_length=None))
+    text = "x\x00y\ud800<b>z</b> " * 1_000_000
+    out = unlimited.clean(text)
+    assert out.count("<b>") == 1_000_000
+    assert "\x00" not in out and "\ufffd" in out
+
+
+def test_max_attributes_is_validated_like_the_other_limits() -> None:
+    assert DEFAULT_POLICY.max_attributes == 64
+    with pytest.raises(ValueError, match="max_attributes"):
+        DEFAULT_POLICY.replace(max_attributes=-1)
+    unlimited = Sanitizer(DEFAULT_POLICY.replace(max_attributes=None))
+    flood = "<abbr " + "x=1 " * 20_000 + 'title="t">y</abbr>'
+    assert unlimited.clean(flood) == '<abbr title="t">y</abbr>'
