@@ -21,9 +21,9 @@ from urllib.parse import unquote, urlsplit
 import numpy as np
 import numpy.typing as npt
 
-from ..markup import SanitizedHTML, escape_text
+from ..markup import SanitizedHTML
 from ..policy import DEFAULT_POLICY
-from ..sanitize import InputTooLongError, Sanitizer
+from ..sanitize import Sanitizer
 
 __all__ = [
     "CHAR_NGRAMS",
@@ -166,10 +166,7 @@ def prepare(item: str | CommentLike, sanitized: SanitizedHTML | None = None) -> 
     if sanitized is not None and content == raw:
         clean = sanitized  # nothing was cut, dropped or spaced: the same text, the same policy
     else:
-        try:
-            clean = _sanitizer().clean(content)
-        except InputTooLongError:  # too deep to parse: a hostile comment must still get a score
-            clean = _sanitizer().clean(escape_text(content))
+        clean = _sanitizer().clean(content)
     website = author_url.strip()[:2000] if isinstance(author_url, str) else ""
     return Prepared(clean.striptags(), tuple(clean.links()), bool(website), website, *fields)
 
