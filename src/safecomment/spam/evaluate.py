@@ -43,6 +43,18 @@ SITE_TRAIN_SHARE: Final = 0.6
 """Site-adapted protocol: the share of a blog's comments (its oldest) a site model trains on."""
 
 
+def _pyplot() -> Any:
+    """matplotlib's pyplot on the Agg backend (the optional ``plots`` extra)."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:  # pragma: no cover - depends on the optional extra
+        raise ImportError("plotting needs matplotlib: pip install 'safecomment[plots]'") from None
+    return plt
+
+
 @dataclass(frozen=True, slots=True)
 class FoldResult:
     """One held-out source: its metrics at the fold model's thresholds, and the raw scores."""
@@ -99,15 +111,7 @@ class EvaluationReport:
 
     def plot(self, path: str | Path) -> Path:
         """Write precision-recall and ROC curves, one line per source, as a PNG (matplotlib)."""
-        try:
-            import matplotlib
-
-            matplotlib.use("Agg")
-            import matplotlib.pyplot as plt
-        except ImportError:  # pragma: no cover - depends on the optional extra
-            raise ImportError(
-                "plotting needs matplotlib: pip install 'safecomment[plots]'"
-            ) from None
+        plt = _pyplot()
         figure, (pr, roc) = plt.subplots(1, 2, figsize=(11, 4.8))
         self.draw(pr, roc, "held-out source")
         figure.tight_layout()
@@ -336,15 +340,7 @@ class BundledEvaluation:
 
     def plot(self, path: str | Path) -> Path:
         """Precision-recall and ROC curves, one row of plots per section, as a PNG."""
-        try:
-            import matplotlib
-
-            matplotlib.use("Agg")
-            import matplotlib.pyplot as plt
-        except ImportError:  # pragma: no cover - depends on the optional extra
-            raise ImportError(
-                "plotting needs matplotlib: pip install 'safecomment[plots]'"
-            ) from None
+        plt = _pyplot()
         rows = len(self.sections)
         figure, axes = plt.subplots(rows, 2, figsize=(11, 4.6 * rows), squeeze=False)
         for (name, report), (pr, roc) in zip(self.sections.items(), axes, strict=True):
