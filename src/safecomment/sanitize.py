@@ -74,9 +74,9 @@ class Sanitizer:
     """A :class:`Policy` compiled once for one engine; ``clean`` is pure and thread-safe.
 
     ``engine`` is ``"nh3"`` (default, fast) or ``"bleach"`` (the only one that can escape).
-    ``verify=True`` re-parses every output with :func:`verify` (justhtml) and raises :class:`UnsafeOutputError`
-    on any violation. ``fast_path=False`` sends plain text through the engine too (for tests and
-    benchmarks; the output is the same).
+    ``verify=True`` re-parses every output with :func:`verify` (justhtml) and raises
+    :class:`UnsafeOutputError` on any violation. ``fast_path=False`` sends plain text through the
+    engine too (for tests and benchmarks; the output is the same).
     """
 
     def __init__(
