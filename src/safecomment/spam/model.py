@@ -27,6 +27,7 @@ import hmac
 import importlib.resources
 import io
 import json
+import math
 import os
 import pickle
 import re
@@ -405,11 +406,11 @@ class SpamModel:
         Each :class:`~safecomment.spam.explanation.Contribution` is in log-odds of spam; the
         explanation's ``baseline`` plus all of them is the log-odds of :meth:`score`.
         """
-        doc = prepare(comment)
-        baseline, found = self._scorer.contributions(doc)
+        baseline, found = self._scorer.contributions(prepare(comment))
         ranked = sorted(found, key=lambda item: (-abs(item[1]), item[0]))
+        logit = baseline + math.fsum(value for _, value in found)
         return Explanation(
-            float(self._scorer.scores([doc])[0]), baseline,
+            1.0 / (1.0 + math.exp(-logit)), baseline,
             tuple(Contribution(name, float(value)) for name, value in ranked),
         )
 

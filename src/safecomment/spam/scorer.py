@@ -61,6 +61,7 @@ class LinearScorer:
 
     __slots__ = (
         "_by_word", "_char", "_coef", "_idf", "_mean", "_scale", "_structure_coef", "_word",
+        "_word_terms",
         "calibration", "intercept", "prior", "prior_coef",
     )
 
@@ -101,6 +102,7 @@ class LinearScorer:
         if not all(map(math.isfinite, numbers)):
             raise ValueError("intercept, calibration and prior_coef must be finite")
         self._by_word: dict[str, tuple[int, ...]] = {}
+        self._word_terms: list[str] | None = None
 
     def to_payload(self) -> dict[str, Any]:
         """The entries :meth:`__init__` reads, as builtins only (bytes for arrays)."""
@@ -174,16 +176,17 @@ class LinearScorer:
         slope = -a
         found: list[tuple[str, float]] = []
         word = self._word_counts(doc)
-        terms = list(self._word)
-        weights = self._block_values(word)
-        found += ((f"word {terms[c]!r}", slope * weights[c] * self._coef[c]) for c in word)
+        if word:
+            terms = self._terms()
+            found += (
+                (f"word {terms[c]!r}", slope * push) for c, push in self._pushes(word).items()
+            )
         chars = self._char_counts(doc)
-        values = self._block_values(chars)
+        pushes = self._pushes(chars)
+        per_char = {c: push / chars[c] for c, push in pushes.items()}
         per_word: dict[str, float] = {}
-        get = self._char.get
         for text_word in doc.text.lower().split():
-            known = (c for c in map(get, word_char_ngrams(text_word)) if c is not None)
-            share = sum(values[c] * self._coef[c] / chars[c] for c in known)
+            share = sum(per_char[c] for c in self._char_columns(text_word))
             per_word[text_word] = per_word.get(text_word, 0.0) + share
         found += ((f"spelling of {w!r}", slope * v) for w, v in per_word.items() if v)
         # A structure feature that is present is measured from the training mean; one at 0 (no
@@ -201,11 +204,22 @@ class LinearScorer:
                 self.prior.logits([doc])[0])))
         return -(a * intercept + b), found
 
-    def _block_values(self, counted: Mapping[int, int]) -> dict[int, float]:
-        """Each column's sublinear TF-IDF value, L2-normalised over the block."""
-        raw = {c: (1.0 + math.log(n)) * float(self._idf[c]) for c, n in counted.items()}
-        norm = math.sqrt(sum(v * v for v in raw.values())) or 1.0
-        return {c: v / norm for c, v in raw.items()}
+    def _pushes(self, counted: Mapping[int, int]) -> dict[int, float]:
+        """Each column's sublinear TF-IDF value, L2-normalised over the block, times its weight:
+        what the column adds to the raw decision value."""
+        if not counted:
+            return {}
+        column = np.fromiter(counted.keys(), dtype=np.intp, count=len(counted))
+        value = 1.0 + np.log(np.fromiter(counted.values(), dtype=np.float64, count=len(counted)))
+        value *= self._idf[column]
+        value /= math.sqrt(float(value @ value)) or 1.0
+        return dict(zip(counted.keys(), (value * self._coef[column]).tolist(), strict=True))
+
+    def _terms(self) -> list[str]:
+        """The word n-grams by column (built on first use)."""
+        if self._word_terms is None:
+            self._word_terms = list(self._word)
+        return self._word_terms
 
     def _word_counts(self, doc: Prepared) -> dict[int, int]:
         get = self._word.get
@@ -217,18 +231,21 @@ class LinearScorer:
         return counted
 
     def _char_counts(self, doc: Prepared) -> Counter[int]:
-        by_word = self._by_word
         columns: list[int] = []
         for word in doc.text.lower().split():
-            known = by_word.get(word)
-            if known is None:
-                get = self._char.get
-                known = tuple(c for c in map(get, word_char_ngrams(word)) if c is not None)
-                if len(by_word) >= _CACHED_WORDS:
-                    by_word.clear()
-                by_word[word] = known
-            columns += known
+            columns += self._char_columns(word)
         return Counter(columns)
+
+    def _char_columns(self, word: str) -> tuple[int, ...]:
+        """The known character n-gram columns of one lower-cased word (cached)."""
+        known = self._by_word.get(word)
+        if known is None:
+            get = self._char.get
+            known = tuple(c for c in map(get, word_char_ngrams(word)) if c is not None)
+            if len(self._by_word) >= _CACHED_WORDS:
+                self._by_word.clear()
+            self._by_word[word] = known
+        return known
 
 
 def prior_logits(docs: Sequence[Prepared], prior: Mapping[str, Any]) -> npt.NDArray[np.float64]:
