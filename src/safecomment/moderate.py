@@ -190,7 +190,8 @@ class _Assessor:
         removals = removal_finder(self.policy)
         return [
             self._decide(
-                comment, html, codes, score, removals(comment.content, html) if parsed else ()
+                comment, html, codes, score, removals(comment.content, html) if parsed else (),
+                parsed,
             )
             for comment, (html, codes, parsed), score in zip(
                 comments, cleaned, scores.tolist(), strict=True
@@ -230,6 +231,7 @@ class _Assessor:
         codes: list[str],
         score: float,
         removed: tuple[Removal, ...] = (),
+        parsed: bool = False,
     ) -> Decision:
         reasons: list[str] = []
         if self.rules.max_links and len(html.links()) >= self.rules.max_links:
@@ -261,8 +263,12 @@ class _Assessor:
         elif score >= self.hold:
             reasons.append("possible_spam")
         unique = tuple(dict.fromkeys(reasons))
-        explain = getattr(self.model, "explain", None)
-        why = tuple(map(str, explain(comment).top(3))) if explain and score >= self.hold else ()
+        why: tuple[str, ...] = ()
+        if self._sharing is not None and score >= self.hold:
+            shared = html if parsed else None
+            why = tuple(map(str, self._sharing.explain(comment, sanitized=shared).top(3)))
+        elif score >= self.hold and (explain := getattr(self.model, "explain", None)):
+            why = tuple(map(str, explain(comment).top(3)))
         return Decision(_action(unique), score, unique, html, removed, why)
 
 

@@ -143,7 +143,6 @@ def prepare(item: str | CommentLike, sanitized: SanitizedHTML | None = None) -> 
 
     U+FEFF is removed, the first :data:`MAX_CHARS` characters are sanitised with the default
     policy (so bare URLs are autolinked), and the text is the sanitised HTML's ``striptags()``.
-    Markup nested deeper than the policy's ``max_depth`` is scored as the text it is written in.
     ``sanitized`` may bring the whole content as ``sanitize()`` made it with the default policy:
     it is used when that is what this preparation would make (most comments), saving a clean.
     """

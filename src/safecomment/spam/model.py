@@ -400,13 +400,16 @@ class SpamModel:
             raise ValueError("sanitized must hold one entry per comment")
         return self._scorer.scores(list(map(prepare, comments, sanitized)))
 
-    def explain(self, comment: str | CommentLike) -> Explanation:
+    def explain(
+        self, comment: str | CommentLike, *, sanitized: SanitizedHTML | None = None
+    ) -> Explanation:
         """The features that pushed ``comment``'s score up or down, strongest first.
 
         Each :class:`~safecomment.spam.explanation.Contribution` is in log-odds of spam; the
         explanation's ``baseline`` plus all of them is the log-odds of :meth:`score`.
+        ``sanitized`` saves a clean, as in :meth:`score_batch`.
         """
-        baseline, found = self._scorer.contributions(prepare(comment))
+        baseline, found = self._scorer.contributions(prepare(comment, sanitized))
         ranked = sorted(found, key=lambda item: (-abs(item[1]), item[0]))
         logit = baseline + math.fsum(value for _, value in found)
         return Explanation(
