@@ -29,6 +29,9 @@ from typing import IO, TYPE_CHECKING, Any, Final, NoReturn
 import click
 
 from . import __version__
+from .engines import ENGINES
+from .readers import FORMATS as INPUT_FORMATS
+from .report import FORMATS as REPORT_FORMATS
 from .terminal import safe
 
 if TYPE_CHECKING:
@@ -36,9 +39,6 @@ if TYPE_CHECKING:
     from .moderate import Decision, Moderator
     from .policy import Policy
     from .record import Comment, RecordError
-
-_INPUT_FORMATS_HELP = "wxr, disqus, csv or jsonl (default: told from the first bytes)"
-
 
 INTERNAL_ERROR: Final = 3
 """The exit status of a crash: never 1, which means "something needs attention"."""
@@ -226,7 +226,10 @@ rules_option = click.option(
 )
 
 
-input_format_option = click.option("--input-format", help=_INPUT_FORMATS_HELP)
+input_format_option = click.option(
+    "--input-format", type=click.Choice(INPUT_FORMATS.names()),
+    help=f"{INPUT_FORMATS.help()} (default: told from the first bytes).",
+)
 column_option = click.option(
     "--column", "columns", multiple=True, metavar="FIELD=COLUMN",
     help="CSV/JSON Lines: read FIELD (e.g. status) from COLUMN. Repeatable.",
@@ -356,8 +359,9 @@ def _is_input(export: str, output: Path) -> bool:
 @click.option(
     "--format",
     "format_",
-    type=click.Choice(["text", "jsonl", "csv", "json"]),
-    help="Report format (default: from the output's suffix, else text).",
+    type=click.Choice(REPORT_FORMATS.names()),
+    help=f"Report format: {REPORT_FORMATS.help()} (default: from the output's suffix, else "
+         "text).",
 )
 @click.option("-j", "--jobs", type=click.IntRange(min=1, max=_MAX_JOBS), default=1,
               show_default=True,
@@ -402,7 +406,7 @@ def moderate(
     from . import report
     from .moderate import Moderator
     from .output import OutputError, atomic_output, standard_output
-    from .readers import ExportError, read_comments
+    from .readers import ExportError, ReaderOptionError, read_comments
     from .record import RecordError
 
     if reveal_emails and pseudonym_key:
@@ -422,8 +426,8 @@ def moderate(
     model = _load_model(site.spam.model)
     try:
         items = read_comments(export, format=input_format, **options)
-    except ValueError as error:
-        raise click.BadParameter(str(error), param_hint="--input-format") from None
+    except ReaderOptionError as error:
+        _fail(f"{export}: {error}")
     moderator = Moderator(policy=site.policy, model=model, rules=site.moderation)
     actions: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
@@ -465,12 +469,12 @@ def moderate(
                 raise click.exceptions.Exit(INTERNAL_ERROR)
     except ExportError as error:
         _fail(str(error))
+    except ReaderOptionError as error:  # the sniffed format does not take an option given
+        _fail(f"{export}: {error}")
     except OutputError as error:  # the report cannot be written (no such directory, disk full)
         if error.errno == errno.EPIPE:
             _quiet_after_closed_pipe()
         _fail(f"{error.filename}: {error.strerror}")
-    except (TypeError, ValueError) as error:  # reader options the format does not take
-        _fail(f"{export}: {error}")
     except OSError as error:  # the export cannot be read
         _fail(str(error))
     except BrokenExecutor:
@@ -501,7 +505,8 @@ def _load_model(path: Path | None) -> Any:
 
 @main.command("sanitize")
 @click.argument("file", type=click.File("rb"), default="-")
-@click.option("--engine", type=click.Choice(["nh3", "bleach"]), default="nh3", show_default=True)
+@click.option("--engine", type=click.Choice(ENGINES.names()), default=ENGINES.names()[0],
+              show_default=True, help=f"Sanitising engine: {ENGINES.help()}.")
 @policy_option
 @config_option
 @click.option("--verify", is_flag=True, help="Re-check the output with html5lib; fail closed.")

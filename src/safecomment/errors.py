@@ -28,6 +28,7 @@ __all__ = [
     "ModelVerificationError",
     "OutputError",
     "SafecommentError",
+    "ReaderOptionError",
     "TrainingError",
     "UnsafeOutputError",
     "ValidationError",
@@ -168,6 +169,20 @@ class ExportError(SafecommentError):
 
     def __reduce__(self) -> tuple[Any, tuple[str, int | None, str]]:
         return (type(self), (self.source, self.line, self.reason))
+
+
+class ReaderOptionError(SafecommentError, TypeError):
+    """An option the chosen reader does not take, or a value of one it cannot use (a
+    ``TypeError`` too, as a wrong keyword argument is); ``format`` and ``option`` name them."""
+
+    def __init__(self, format: str, option: str, reason: str) -> None:
+        super().__init__(reason)
+        self.format = format
+        self.option = option
+        self.reason = reason
+
+    def __reduce__(self) -> tuple[Any, tuple[str, str, str]]:
+        return (type(self), (self.format, self.option, self.reason))
 
 
 class BadValue(SafecommentError):
