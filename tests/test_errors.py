@@ -12,12 +12,12 @@ import safecomment
 from safecomment import (
     ConfigError,
     ExportError,
+    FieldError,
     InputTooLongError,
     OutputError,
     SafecommentError,
     ValidationError,
 )
-from safecomment.errors import FieldError
 
 
 def public_exceptions() -> dict[str, type[BaseException]]:

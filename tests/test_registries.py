@@ -8,18 +8,16 @@ from pathlib import Path
 
 import click
 import pytest
-from click.testing import CliRunner
 
-from safecomment import ExportError, SafecommentError
+from fixtures.cli import run
+from fixtures.exports import SAMPLE
+from safecomment import ExportError, ReaderOptionError, SafecommentError, read_comments
 from safecomment.cli import main
 from safecomment.engines import ENGINES
-from safecomment.readers import FORMATS, ReaderOptionError, read_comments
+from safecomment.readers import FORMATS
 from safecomment.registry import Registry
 from safecomment.report import FORMATS as REPORT_FORMATS
 from safecomment.report import format_for
-
-ROOT = Path(__file__).resolve().parents[1]
-SAMPLE = ROOT / "examples" / "sample-comments.wxr.xml"
 
 
 def _choices(command: str, option: str) -> tuple[str, ...]:
@@ -98,9 +96,7 @@ def test_an_unknown_format_is_refused_at_once() -> None:
 
 def test_cli_names_the_export_for_an_option_its_format_does_not_take(tmp_path: Path) -> None:
     out = tmp_path / "r.jsonl"
-    result = CliRunner().invoke(
-        main, ["moderate", str(SAMPLE), "--column", "content=body", "-o", str(out)]
-    )
+    result = run("moderate", SAMPLE, "--column", "content=body", "-o", out)
     assert result.exit_code == 2, result.output
     assert f"{SAMPLE}: wxr takes no option 'columns'" in result.output
     assert not out.exists()
@@ -115,6 +111,6 @@ def test_a_type_error_inside_moderation_is_an_internal_error_not_an_input_error(
         raise TypeError("a bug, not the user's input")
 
     monkeypatch.setattr(Moderator, "moderate_many", broken)
-    result = CliRunner().invoke(main, ["moderate", str(SAMPLE)])
+    result = run("moderate", SAMPLE)
     assert result.exit_code == 3, result.output
     assert "internal error (TypeError" in result.output
