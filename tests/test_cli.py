@@ -3,56 +3,19 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
-from safecomment.cli import main
-from safecomment.privacy import PrivateEmail
+from fixtures.cli import run
+from fixtures.exports import CANARY, SAMPLE, export
+from safecomment import PrivateEmail
 
-ROOT = Path(__file__).resolve().parents[1]
-SAMPLE = ROOT / "examples" / "sample-comments.wxr.xml"
-CANARY = "canary-0b7e@cli-canary.example"
 KEY = "a-sixteen-byte-key!"
-_TEXTS = (
-    "Thanks, this helped a lot.",
-    "Great post! <b>Bookmarked</b>.",
-    "Cheap casino bonus http://casino.example http://casino.example/win",
-    "<script>alert(1)</script>I disagree, politely.",
-    "Ευχαριστώ πολύ!",
-)
-
-
-def export(path: Path, n: int, *, bad_every: int = 0) -> Path:
-    """A JSON Lines export of ``n`` comments (one not-JSON line every ``bad_every``)."""
-    t0 = datetime(2024, 1, 1, tzinfo=UTC)
-    lines = []
-    for i in range(n):
-        if bad_every and i % bad_every == bad_every - 1:
-            lines.append("{not json")
-            continue
-        lines.append(json.dumps({
-            "id": f"c{i}",
-            "thread_id": f"post-{i % 7}",
-            "author_name": f"Reader {i % 11}",
-            "author_email": CANARY if i == 0 else f"reader{i % 11}@example.org",
-            "author_ip": f"192.0.2.{i % 13}",
-            "created": (t0 + timedelta(seconds=7 * i)).isoformat(),
-            "content": _TEXTS[i % len(_TEXTS)],
-        }, ensure_ascii=False))
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
-
-
-def run(*args: str | Path, input: bytes | None = None, env: dict[str, str] | None = None) -> Result:
-    return CliRunner().invoke(main, [str(a) for a in args], input=input, env=env)
 
 
 def report_rows(path: Path) -> list[dict[str, object]]:
@@ -277,11 +240,10 @@ def test_the_bundled_sample_runs_like_make_demo() -> None:
 
 
 @pytest.mark.shared_data
-def test_the_malformed_disqus_fixture_exits_2(tmp_path: Path) -> None:
-    data = Path(os.environ.get("SAFECOMMENT_DATA", ROOT.parent / "shared" / "data"))
-    malformed = data / "exports" / "disqus" / "remark42-disqus-malformed.xml"
+def test_the_malformed_disqus_fixture_exits_2(tmp_path: Path, shared_data: Path) -> None:
+    malformed = shared_data / "exports" / "disqus" / "remark42-disqus-malformed.xml"
     if not malformed.exists():
-        pytest.skip(f"shared data not found at {data} (set SAFECOMMENT_DATA)")
+        pytest.skip(f"{malformed.name} not found in {shared_data}")
     result = run("moderate", malformed, "-o", tmp_path / "r.jsonl")
     assert result.exit_code == 2
     assert "remark42-disqus-malformed.xml: line 1" in result.stderr

@@ -11,17 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
-from safecomment.cli import main
-from test_cli import CANARY, export
-
-ROOT = Path(__file__).resolve().parents[1]
-SAMPLE = ROOT / "examples" / "sample-comments.wxr.xml"
-
-
-def run(*args: str | Path, input: bytes | None = None) -> Result:
-    return CliRunner().invoke(main, [str(a) for a in args], input=input)
+from fixtures.cli import run
+from fixtures.exports import CANARY, export
 
 
 def _python(code: str, *args: str | Path, **kwargs: object) -> subprocess.CompletedProcess[bytes]:

@@ -14,10 +14,10 @@ from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from safecomment import DEFAULT_POLICY, Policy, Rules, ValidationRules
+from safecomment import DEFAULT_POLICY, ConfigError, ConfigTypeError, Policy, Rules, ValidationRules
 from safecomment.cli import main
 from safecomment.config import SiteConfig, SpamSettings, effective, load
-from safecomment.settings import MAX_FILE_BYTES, ConfigError, ConfigTypeError, Settings
+from safecomment.settings import MAX_FILE_BYTES, Settings
 from safecomment.validate import DEFAULT_RULES
 
 SITE = """\

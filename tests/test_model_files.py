@@ -25,15 +25,9 @@ from click.testing import CliRunner
 
 import safecomment.spam.model as model_module
 from fixtures.hostile import BENIGN, HOSTILE
+from safecomment import ModelVerificationError, SpamModel
 from safecomment.cli import main
-from safecomment.spam.model import (
-    BUNDLED_FILE,
-    BUNDLED_SHA256,
-    MAX_FILE_BYTES,
-    ModelVerificationError,
-    SpamModel,
-    manifest_path,
-)
+from safecomment.spam.model import BUNDLED_FILE, BUNDLED_SHA256, MAX_FILE_BYTES, manifest_path
 from safecomment.spam.scorer import encode_array
 
 Payload = dict[str, Any]

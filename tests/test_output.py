@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from safecomment.output import OutputError, atomic_output
+from safecomment import OutputError
+from safecomment.output import atomic_output
 
 
 def test_atomic_output_appears_only_when_complete(tmp_path: Path) -> None:

@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from safecomment import DEFAULT_POLICY, Policy, Sanitizer
-from safecomment.settings import ConfigError
+from safecomment import DEFAULT_POLICY, ConfigError, Policy, Sanitizer
 
 # The comment form's footer, exactly as issue 2 quotes it.
 FOOTER = (

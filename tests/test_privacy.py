@@ -20,9 +20,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from safecomment import privacy, validate
-from safecomment.privacy import MIN_KEY_BYTES, PrivateEmail
-from safecomment.record import Comment
+from safecomment import Comment, PrivateEmail, privacy, validate
+from safecomment.privacy import MIN_KEY_BYTES
 
 CANARY = "canary-7f3a9c@privacy-canary.example"
 KEY = b"0123456789abcdef"

@@ -15,13 +15,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from safecomment.readers import ExportError, read_comments, sniff_format
+from fixtures.exports import SAMPLE
+from safecomment import Comment, ExportError, read_comments
+from safecomment.readers import sniff_format
 from safecomment.readers.source import open_source
-from safecomment.record import Comment, RecordError
+from safecomment.record import RecordError
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-SAMPLE = ROOT / "examples" / "sample-comments.wxr.xml"
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from wxr_gen import generate_wxr  # noqa: E402
 

@@ -4,22 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from safecomment.readers import ExportError, read_comments
-from safecomment.record import Comment, RecordError
+from safecomment import Comment, ExportError, read_comments
+from safecomment.record import RecordError
+from safecomment.spam.corpora import data_dir
 
 pytestmark = pytest.mark.shared_data
 
-DATA = Path(
-    os.environ.get("SAFECOMMENT_DATA")
-    or Path(__file__).resolve().parent.parent.parent / "shared" / "data"
-)
+DATA = data_dir()
 SHA256 = {
     "exports/wordpress/themeunittestdata.wordpress.xml":
         "457aace6ec93cf77369bbcc6158996e52da8798bd5e39c83d58dfab9b50d64fa",

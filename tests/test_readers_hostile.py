@@ -29,8 +29,9 @@ from fixtures.hostile_exports import (
     wxr,
 )
 from fixtures.hostile_exports import post as disqus_post
-from safecomment.readers import ExportError, ReadStats, read_comments
-from safecomment.record import Comment, RecordError
+from safecomment import Comment, ExportError, read_comments
+from safecomment.readers import ReadStats
+from safecomment.record import RecordError
 
 Records = list[Comment | RecordError]
 

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from safecomment.readers import MAX_RECORD_BYTES, ExportError, read_comments
-from safecomment.record import Comment, RecordError
+from safecomment import Comment, ExportError, read_comments
+from safecomment.readers import MAX_RECORD_BYTES
+from safecomment.record import RecordError
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 CSV_COLUMNS = {

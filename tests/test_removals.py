@@ -15,6 +15,8 @@ from hypothesis import strategies as st
 from fixtures.hostile import BENIGN, HOSTILE, LARGE, Benign
 from safecomment import (
     DEFAULT_POLICY,
+    Comment,
+    Decision,
     Policy,
     Removal,
     Sanitizer,
@@ -23,8 +25,6 @@ from safecomment import (
     sanitize_report,
 )
 from safecomment.cli import main
-from safecomment.moderate import Decision
-from safecomment.record import Comment
 from safecomment.removals import EXCERPT_CHARS, MAX_DISTINCT, summary, summary_text
 from test_properties import ANY_STR, CONFIGS, FAST, HTMLISH, PLAINISH, PROFILE
 

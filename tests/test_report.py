@@ -8,11 +8,8 @@ import json
 
 import pytest
 
-from safecomment import report
-from safecomment.moderate import Decision
-from safecomment.privacy import PrivateEmail
-from safecomment.record import Comment, RecordError
-from safecomment.sanitize import SanitizedHTML, sanitize
+from safecomment import Comment, Decision, PrivateEmail, SanitizedHTML, report, sanitize
+from safecomment.record import RecordError
 
 CANARY = "canary-5d1e@report-canary.example"
 KEY = b"k" * 16

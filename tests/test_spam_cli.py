@@ -7,15 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
+from fixtures.cli import run
 from fixtures.spam import labelled_comments
 from safecomment import SpamModel
-from safecomment.cli import main
-
-
-def run(*args: str | Path) -> Result:
-    return CliRunner().invoke(main, [str(a) for a in args])
 
 
 def export(path: Path, per_class: int = 12, *, statuses: tuple[str, str] = ("spam", "approved"),

@@ -11,16 +11,8 @@ from pathlib import Path
 import pytest
 import sklearn
 
-from safecomment.spam.corpora import (
-    BLOGS,
-    CORPORA,
-    FORM_ERA,
-    SMS,
-    YOUTUBE,
-    CorpusError,
-    data_dir,
-    load_corpus,
-)
+from safecomment import CorpusError
+from safecomment.spam.corpora import BLOGS, CORPORA, FORM_ERA, SMS, YOUTUBE, data_dir, load_corpus
 from safecomment.spam.model import BUNDLED_FILE, BUNDLED_SHA256
 from safecomment.spam.train import train_bundled
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from fixtures.spam import labelled_comments
-from safecomment.record import Comment
+from safecomment import Comment
 from safecomment.spam.evaluate import (
     GOALS,
     SITE_TRAIN_SHARE,

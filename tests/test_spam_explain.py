@@ -11,11 +11,10 @@ import numpy as np
 import pytest
 
 from fixtures.spam import labelled_comments
-from safecomment import Moderator, Rules, SpamModel
-from safecomment.record import Comment
+from safecomment import Comment, Moderator, Rules, SpamModel, TrainingError
 from safecomment.report import decision_row
 from safecomment.spam.explanation import Contribution, Explanation
-from safecomment.spam.train import TrainingError, train, train_from_comments
+from safecomment.spam.train import train, train_from_comments
 
 
 @pytest.fixture(scope="module")

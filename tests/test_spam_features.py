@@ -9,8 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from safecomment import PrivateEmail, sanitize
-from safecomment.record import Comment
+from safecomment import Comment, PrivateEmail, sanitize
 from safecomment.spam.features import (
     CHAR_NGRAMS,
     MAX_CHARS,

@@ -19,13 +19,13 @@ import pytest
 import safecomment.spam.model as model_module
 from fixtures.hostile import BENIGN, HOSTILE
 from safecomment import (
+    Comment,
     InputTooLongError,
     ModelVerificationError,
     SanitizedHTML,
     SpamModel,
     sanitize,
 )
-from safecomment.record import Comment
 from safecomment.spam.model import BUNDLED_FILE, BUNDLED_SHA256, manifest_path
 
 SPAMMY = "Check out my channel!!! Subscribe http://bit.ly/free-money and WIN"

@@ -11,14 +11,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fixtures.spam import labelled_comments
-from safecomment import SpamModel, read_comments
-from safecomment.readers import ExportError
-from safecomment.record import Comment, RecordError
+from safecomment import Comment, ExportError, SpamModel, TrainingError, read_comments
+from safecomment.record import RecordError
 from safecomment.spam.model import manifest_path
 from safecomment.spam.train import (
     HOLD,
     MIN_PER_CLASS,
-    TrainingError,
     TrainingOptions,
     choose_thresholds,
     train,

@@ -18,18 +18,20 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import safecomment
-from safecomment import messages
-from safecomment.policy import DEFAULT_POLICY
-from safecomment.privacy import PrivateEmail
-from safecomment.sanitize import SanitizedHTML, Sanitizer, sanitize
-from safecomment.validate import (
-    DEFAULT_RULES,
+from safecomment import (
+    DEFAULT_POLICY,
     FieldError,
+    PrivateEmail,
+    SanitizedHTML,
+    Sanitizer,
     ValidationError,
     ValidationRules,
     ValidComment,
+    messages,
+    sanitize,
     validate_comment,
 )
+from safecomment.validate import DEFAULT_RULES
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "validation.md"
 GOOD: dict[str, Any] = {"name": "Ann Lee", "email": "ann@example.org", "content": "Nice post!"}

@@ -15,16 +15,23 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 # Eager: these functions share their module's name, so they must be bound after the submodule.
+from .errors import (
+    ConfigError,
+    ConfigTypeError,
+    CorpusError,
+    ExportError,
+    InputTooLongError,
+    ModelVerificationError,
+    OutputError,
+    ReaderOptionError,
+    SafecommentError,
+    TrainingError,
+    UnsafeOutputError,
+    ValidationError,
+)
 from .policy import DEFAULT_POLICY, Policy
 from .removals import Removal
-from .sanitize import (
-    InputTooLongError,
-    SanitizedHTML,
-    Sanitizer,
-    UnsafeOutputError,
-    sanitize,
-    sanitize_report,
-)
+from .sanitize import SanitizedHTML, Sanitizer, sanitize, sanitize_report
 from .verify import Violation, verify
 
 # lazily imported public name -> module that defines it
@@ -34,10 +41,8 @@ _EXPORTS: dict[str, str] = {
     "ValidationRules": "validate",
     "ValidComment": "validate",
     "FieldError": "validate",
-    "ValidationError": "validate",
     "Comment": "record",
     "SpamModel": "spam.model",
-    "ModelVerificationError": "spam.model",
     "Moderator": "moderate",
     "Rules": "moderate",
     "Decision": "moderate",
@@ -47,18 +52,26 @@ _EXPORTS: dict[str, str] = {
 __all__ = [
     "DEFAULT_POLICY",
     "Comment",
+    "ConfigError",
+    "ConfigTypeError",
+    "CorpusError",
     "Decision",
+    "ExportError",
     "FieldError",
     "InputTooLongError",
     "ModelVerificationError",
     "Moderator",
+    "OutputError",
     "Policy",
     "PrivateEmail",
+    "ReaderOptionError",
     "Removal",
     "Rules",
+    "SafecommentError",
     "SanitizedHTML",
     "Sanitizer",
     "SpamModel",
+    "TrainingError",
     "UnsafeOutputError",
     "ValidComment",
     "ValidationError",
@@ -91,10 +104,9 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .privacy import PrivateEmail
     from .readers import read_comments
     from .record import Comment
-    from .spam.model import ModelVerificationError, SpamModel
+    from .spam.model import SpamModel
     from .validate import (
         FieldError,
-        ValidationError,
         ValidationRules,
         ValidComment,
         validate_comment,

@@ -27,11 +27,9 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import IO, Any
 
+from .errors import OutputError
+
 __all__ = ["OutputError", "atomic_output", "standard_output"]
-
-
-class OutputError(OSError):
-    """The output could not be written; ``filename`` is the output as given, ``strerror`` why."""
 
 
 def _failed(error: OSError, name: str) -> OutputError:

@@ -19,10 +19,12 @@ import csv
 import json
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Final, Literal, get_args
+from typing import IO, TYPE_CHECKING, Any, Final
 
 from .privacy import PrivateEmail, check_pseudonym_key
+from .registry import Registry
 from .removals import summary, summary_text
 from .terminal import clip, safe
 
@@ -31,9 +33,6 @@ if TYPE_CHECKING:
 
     from .moderate import Decision
     from .record import Comment, RecordError
-
-Format = Literal["text", "jsonl", "csv", "json"]
-FORMATS: tuple[str, ...] = get_args(Format)
 
 COLUMNS: Final = (
     "id", "thread", "action", "score", "reasons", "removed", "why", "email", "html", "position",
@@ -177,23 +176,29 @@ class _CsvWriter(_Writer):
         self._csv.writerow([_spreadsheet_safe(cells.get(column, "")) for column in COLUMNS])
 
 
-_WRITERS: Final[dict[str, type[_Writer]]] = {
-    "text": _TextWriter,
-    "jsonl": _JsonLinesWriter,
-    "csv": _CsvWriter,
-    "json": _JsonWriter,
-}
+@dataclass(frozen=True, slots=True)
+class ReportFormat:
+    """A report format: the writer of its rows and the file suffix that asks for it."""
+
+    writer: type[_Writer]
+    suffix: str | None = None
 
 
-_SUFFIX_FORMATS: Final[dict[str, Format]] = {".jsonl": "jsonl", ".csv": "csv", ".json": "json"}
+FORMATS: Final = Registry[ReportFormat]("report format")
+"""The report formats by name, the default first; a new format is one ``register`` call."""
+FORMATS.register("text", ReportFormat(_TextWriter), "one block per comment, for reading")
+FORMATS.register("jsonl", ReportFormat(_JsonLinesWriter, ".jsonl"), "one JSON object a line")
+FORMATS.register("csv", ReportFormat(_CsvWriter, ".csv"), "spreadsheet-safe CSV with a header")
+FORMATS.register("json", ReportFormat(_JsonWriter, ".json"), "one JSON array")
 
 
-def format_for(path: str | Path | None) -> Format:
+def format_for(path: str | Path | None) -> str:
     """The format a file name asks for by its suffix (``.jsonl``, ``.csv``, ``.json``, each
     optionally followed by ``.gz``) or text."""
     name = Path(path).name.lower().removesuffix(".gz") if path is not None else ""
     suffix = Path(name).suffix
-    return _SUFFIX_FORMATS.get(suffix, "text")
+    asked = (format for format in FORMATS if suffix and FORMATS[format].suffix == suffix)
+    return next(asked, "text")
 
 
 class Report:
@@ -207,9 +212,7 @@ class Report:
     def __init__(
         self, stream: IO[str], format: str = "text", *, email: EmailView = masked_email
     ) -> None:
-        if format not in _WRITERS:
-            raise ValueError(f"unknown report format {format!r}; choose from {', '.join(FORMATS)}")
-        self._writer = _WRITERS[format](stream)
+        self._writer = FORMATS[format].writer(stream)
         self._email = email
 
     def __enter__(self) -> Report:

@@ -12,13 +12,14 @@ from typing import Final
 
 from .autolink import Autolinker
 from .engines import Engine, compile_engine
+from .errors import InputTooLongError, UnsafeOutputError
 from .hygiene import TextHygiene, holds
 from .idn import PunycodeHosts
 from .markup import SanitizedHTML
 from .policy import DEFAULT_POLICY, Policy
 from .removals import Removal, removal_finder
 from .structure import StructureGate
-from .verify import Violation, verify
+from .verify import verify
 
 __all__ = [
     "InputTooLongError", "SanitizedHTML", "Sanitizer", "UnsafeOutputError", "sanitize",
@@ -31,28 +32,6 @@ _EVERY_CONTROL: Final = TextHygiene(DEFAULT_POLICY)
 _ASCII_CONTROLS: Final = bytes([*range(0x09), *range(0x0B, 0x20), 0x7F])  # CR too
 # What an engine changes in text after hygiene (controls stay only when the policy keeps them).
 _MARKUP: Final = re.compile(r"[<&\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-class InputTooLongError(ValueError):
-    """The input is over the policy's ``max_length`` (characters); nothing was truncated.
-    ``limit`` names the limit it broke (always ``"max_length"``: structure is never refused)."""
-
-    limit = "max_length"
-
-    def __init__(self, length: int, max_length: int) -> None:
-        super().__init__(
-            f"input has {length:,} characters, over the policy's max_length of {max_length:,}"
-        )
-        self.length = length
-        self.max_length = max_length
-
-
-class UnsafeOutputError(ValueError):
-    """``verify=True`` found the engine's output outside the policy (fail closed)."""
-
-    def __init__(self, violations: list[Violation]) -> None:
-        super().__init__("sanitised output failed verification: " + "; ".join(map(str, violations)))
-        self.violations = violations
 
 
 def _is_plain(text: str) -> bool:

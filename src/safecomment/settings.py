@@ -14,7 +14,6 @@ TOML has no null: an optional value set to ``None`` is written ``false`` (``link
 from __future__ import annotations
 
 import dataclasses
-import functools
 import math
 import os
 import tomllib
@@ -24,6 +23,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar, Final, Literal, Self, TypeVar
 
+from .errors import ConfigError, ConfigTypeError
+
 __all__ = ["MAX_FILE_BYTES", "ConfigError", "ConfigTypeError", "Settings", "bounded", "read_toml"]
 
 MAX_FILE_BYTES: Final = 1_048_576
@@ -31,44 +32,6 @@ MAX_FILE_BYTES: Final = 1_048_576
 
 _T = TypeVar("_T")
 _Check = Callable[[Any], Any]
-
-
-class ConfigError(ValueError):
-    """A configuration value that cannot be used, naming its ``file``, ``table`` and ``key``
-    where they are known; ``reason`` is the bare explanation."""
-
-    def __init__(
-        self,
-        reason: str,
-        *,
-        key: str | None = None,
-        table: str | None = None,
-        file: str | None = None,
-    ) -> None:
-        self.reason = reason
-        self.key = key
-        self.table = table
-        self.file = file
-        where = [f"{file}:"] if file else []
-        if table:
-            where.append(f"[{table}]")
-        if key:
-            where.append(f"{key}:")
-        super().__init__(" ".join([*where, reason]))
-
-    def within(self, table: str | None = None, *, file: str | None = None) -> ConfigError:
-        """The same error seen from outside: inside ``table`` (prefixed) and ``file``."""
-        inner = self.table
-        joined = inner if table is None else table if inner is None else f"{table}.{inner}"
-        return type(self)(self.reason, key=self.key, table=joined, file=file or self.file)
-
-    def __reduce__(self) -> tuple[Any, tuple[str]]:
-        rebuild = functools.partial(type(self), key=self.key, table=self.table, file=self.file)
-        return rebuild, (self.reason,)
-
-
-class ConfigTypeError(ConfigError, TypeError):
-    """A configuration value of the wrong type (a ``TypeError`` and a :class:`ConfigError`)."""
 
 
 def bounded(default: _T, minimum: float | None = None, maximum: float | None = None) -> _T:

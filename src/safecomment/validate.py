@@ -15,12 +15,13 @@ import traceback
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Final, Literal, TypeVar
+from typing import Final, TypeVar
 from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError
 from email_validator import validate_email as _check_email
 
+from .errors import Field, FieldError, ValidationError
 from .messages import message
 from .policy import Policy
 from .privacy import PrivateEmail
@@ -39,7 +40,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-Field = Literal["name", "email", "url", "content"]
 _T = TypeVar("_T")
 
 _WEB_SCHEMES: Final = frozenset({"http", "https"})
@@ -55,26 +55,6 @@ _NETLOC: Final = re.compile(r"(?:[\w-]+(?:\.[\w-]+)*\.?|\[[0-9A-Fa-f:.]+\])(?::[
 # Content keeps its controls for the sanitiser's policy to handle, except the two a database
 # cannot store: NUL and lone surrogates (text that came through a broken decoder).
 _UNSTORABLE: Final = re.compile("[\x00\ud800-\udfff]")
-
-
-@dataclass(frozen=True, slots=True)
-class FieldError:
-    """One problem with one field: ``code`` is the stable contract, ``message`` its text."""
-
-    field: Field
-    code: str
-    message: str
-
-
-class ValidationError(ValueError):
-    """The comment cannot be published; ``errors`` lists every field's problem."""
-
-    def __init__(self, errors: list[FieldError]) -> None:
-        super().__init__("; ".join(f"{e.field}: {e.message}" for e in errors))
-        self.errors = errors
-
-    def __reduce__(self) -> tuple[Any, tuple[list[FieldError]]]:
-        return (type(self), (self.errors,))
 
 
 @dataclass(frozen=True, slots=True)

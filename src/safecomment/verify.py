@@ -8,33 +8,15 @@ browser that renders the comment does, and both feed one policy check.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Literal, NamedTuple, get_args
 
+from .errors import Violation as Violation
 from .policy import DEFAULT_POLICY, Policy
 from .urls import is_safe_url
 
-ViolationKind = Literal["element", "attribute", "url", "rel", "comment"]
 Parser = Literal["justhtml", "html5lib"]
 PARSERS: tuple[Parser, ...] = get_args(Parser)
 """The parsers :func:`verify` can re-parse with, the default first."""
-
-
-@dataclass(frozen=True, slots=True)
-class Violation:
-    """One thing in the HTML that the policy does not allow."""
-
-    kind: ViolationKind
-    tag: str | None = None
-    attribute: str | None = None
-    value: str | None = None
-
-    def __str__(self) -> str:
-        where = f"<{self.tag}>" if self.tag else "document"
-        if self.attribute:
-            where += f" attribute {self.attribute!r}"
-        value = "" if self.value is None else f" = {self.value[:80]!r}"
-        return f"{self.kind} not allowed: {where}{value}"
 
 
 class _Element(NamedTuple):

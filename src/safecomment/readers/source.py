@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Final, cast
 
+from ..errors import ExportError as ExportError
+
 GZIP_MAGIC: Final = b"\x1f\x8b"
 UTF8_BOM: Final = b"\xef\xbb\xbf"
 HEAD_BYTES: Final = 8192
@@ -30,21 +32,6 @@ MAX_RECORD_BYTES: Final = 4 * 1024 * 1024
 # (BadGzipFile, an OSError) or corrupt deflate data (zlib.error).
 GZIP_ERRORS: Final = (EOFError, gzip.BadGzipFile, zlib.error)
 _SKIP_BYTES: Final = 64 * 1024  # the piece size for reading past an over-long line
-
-
-class ExportError(Exception):
-    """An export that cannot be read at all: missing, not the format, malformed XML, bad gzip...
-
-    The message names the file and, when known, the line. ``source``, ``line`` and ``reason``
-    are kept as attributes. It never carries a record's email address.
-    """
-
-    def __init__(self, source: str, line: int | None, reason: str) -> None:
-        where = f"{source}: line {line}" if line is not None else source
-        super().__init__(f"{where}: {reason}")
-        self.source = source
-        self.line = line
-        self.reason = reason
 
 
 @dataclass(frozen=True, slots=True)

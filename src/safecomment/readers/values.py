@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Final
 
+from ..errors import BadValue as BadValue
 from ..privacy import PrivateEmail
 from ..record import CommentType
 
@@ -19,10 +20,6 @@ _TYPES: Final[dict[str, CommentType]] = {
     "pingback": "pingback",
     "trackback": "trackback",
 }
-
-
-class BadValue(ValueError):
-    """One field of one record cannot be read; the message says which and why."""
 
 
 def shown(value: str) -> str:

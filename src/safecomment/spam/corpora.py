@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final
 
+from ..errors import CorpusError
 from ..record import Comment
 
 __all__ = [
@@ -79,10 +80,6 @@ SHIPPABLE_LICENCES: Final = frozenset({"CC-BY-4.0", "LicenseRef-SMS-free-use", "
 
 _FILES: Final = {"youtube": YOUTUBE, "sms": SMS, "blogs": BLOGS}
 _LICENCES: Final = {"youtube": "CC-BY-4.0", "sms": "LicenseRef-SMS-free-use"}
-
-
-class CorpusError(ValueError):
-    """A corpus file is missing, differs from its published checksum, or cannot be parsed."""
 
 
 @dataclass(frozen=True, slots=True)

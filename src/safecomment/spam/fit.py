@@ -39,6 +39,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from threadpoolctl import threadpool_limits
 
+from ..errors import TrainingError
 from .features import (
     CHAR_NGRAMS,
     MAX_CHARS,
@@ -69,10 +70,6 @@ HOLD: Final = 0.5
 
 MIN_PER_CLASS: Final = 5
 """Fewer spam or ham examples than this cannot be calibrated: training refuses."""
-
-
-class TrainingError(ValueError):
-    """The training data cannot give a sound model (one class only, too few examples...)."""
 
 
 @dataclass(frozen=True, slots=True)

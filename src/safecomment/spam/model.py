@@ -41,6 +41,7 @@ from typing import IO, Any, Final
 import numpy as np
 import numpy.typing as npt
 
+from ..errors import ModelVerificationError
 from ..markup import SanitizedHTML
 from .explanation import Contribution, Explanation
 from .features import CommentLike, prepare
@@ -80,10 +81,6 @@ _ARRAYS: Final = {  # payload block -> its float64 arrays -> the smallest value 
     "structure": {"mean": -_MAX_MAGNITUDE, "scale": _MIN_POSITIVE, "coef": -_MAX_MAGNITUDE},
 }
 _SHA256: Final = re.compile(r"[0-9a-f]{64}")
-
-
-class ModelVerificationError(ValueError):
-    """A model file failed verification or is not a spam model; nothing in it was run."""
 
 
 class _BuiltinsOnly(pickle.Unpickler):
