@@ -21,7 +21,8 @@ __all__ = ["sanitize_command"]
               show_default=True, help=f"Sanitising engine: {ENGINES.help()}.")
 @policy_option
 @config_option
-@click.option("--verify", is_flag=True, help="Re-check the output with justhtml (verify()); fail closed.")
+@click.option("--verify", is_flag=True,
+              help="Re-check the output with justhtml (verify()); fail closed.")
 @click.option("--report", is_flag=True,
               help='Print JSON instead: {"html": ..., "removed": [...]}, what was removed and why.')
 def sanitize_command(file: io.BufferedReader, engine: str, policy_file: Path | None,
