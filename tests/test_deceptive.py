@@ -12,7 +12,7 @@ from fixtures.hostile import HOSTILE
 from safecomment import DEFAULT_POLICY, Sanitizer, sanitize_report, verify
 from safecomment.deceptive import confusable_label, deceptive_links
 from safecomment.idn import ascii_host_url
-from safecomment.moderate import Moderator
+from safecomment.moderation import Moderator
 from test_moderate import KeywordScorer, comment
 from test_properties import CONFIGS, PROFILE
 

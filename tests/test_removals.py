@@ -23,7 +23,7 @@ from safecomment import (
     sanitize_report,
 )
 from safecomment.cli import main
-from safecomment.moderate import Decision
+from safecomment.moderation import Decision
 from safecomment.record import Comment
 from safecomment.removals import EXCERPT_CHARS, MAX_DISTINCT, summary, summary_text
 from test_properties import ANY_STR, CONFIGS, FAST, HTMLISH, PLAINISH, PROFILE

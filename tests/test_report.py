@@ -9,7 +9,7 @@ import json
 import pytest
 
 from safecomment import report
-from safecomment.moderate import Decision
+from safecomment.moderation import Decision
 from safecomment.privacy import PrivateEmail
 from safecomment.record import Comment, RecordError
 from safecomment.sanitize import SanitizedHTML, sanitize

@@ -38,9 +38,9 @@ _EXPORTS: dict[str, str] = {
     "Comment": "record",
     "SpamModel": "spam.model",
     "ModelVerificationError": "spam.model",
-    "Moderator": "moderate",
-    "Rules": "moderate",
-    "Decision": "moderate",
+    "Moderator": "moderation",
+    "Rules": "moderation",
+    "Decision": "moderation",
     "read_comments": "readers",
 }
 
@@ -87,7 +87,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from .moderate import Decision, Moderator, Rules
+    from .moderation import Decision, Moderator, Rules
     from .privacy import PrivateEmail
     from .readers import read_comments
     from .record import Comment

@@ -19,8 +19,8 @@ import sys
 import threading
 import time
 import traceback
-from collections import Counter, deque
-from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, closing, contextmanager
 from pathlib import Path
 from types import FrameType
@@ -33,7 +33,6 @@ from .terminal import safe
 
 if TYPE_CHECKING:
     from .config import SiteConfig
-    from .moderate import Decision, Moderator
     from .policy import Policy
     from .record import Comment, RecordError
 
@@ -251,40 +250,16 @@ def main(debug: bool) -> None:
     """Make user comments safe to publish: sanitise, validate, score spam, moderate exports."""
 
 
-def _paired(
-    items: Iterable[Comment | RecordError], moderator: Moderator, jobs: int
-) -> Generator[tuple[Comment, Decision] | RecordError, None, None]:
-    """Each comment with its decision and each unreadable record as it is, in input order."""
-    from .record import RecordError
-
-    pending: deque[Comment | RecordError] = deque()
-
-    def comments() -> Iterator[Comment]:
-        for item in items:
-            pending.append(item)
-            if not isinstance(item, RecordError):
-                yield item
-
-    with closing(moderator.moderate_many(comments(), jobs=jobs)) as decisions:
-        for decision in decisions:
-            while isinstance(head := pending.popleft(), RecordError):
-                yield head
-            comment = head
-            assert not isinstance(comment, RecordError)
-            yield comment, decision
-    # a comment left without a decision is not written: the count check reports it
-    yield from (item for item in pending if isinstance(item, RecordError))
-
-
 class _RepeatedIds:
     """Counts comments whose id an earlier comment had, 9 bytes per distinct id (hashed)."""
 
     def __init__(self) -> None:
         import numpy as np
 
-        from .moderate import CHUNK_SIZE, _KeyIndex
+        from .moderation import CHUNK_SIZE
+        from .moderation.keyindex import KeyIndex
 
-        self._seen = _KeyIndex(np.uint8)
+        self._seen = KeyIndex(np.uint8)
         self._batch: list[str] = []
         self._size = CHUNK_SIZE
         self.count = 0
@@ -332,7 +307,7 @@ def _summary(
 
 
 def _order(action: str) -> int:
-    from .moderate import ACTIONS
+    from .moderation import ACTIONS
 
     return ACTIONS.index(action) if action in ACTIONS else len(ACTIONS)
 
@@ -400,7 +375,7 @@ def moderate(
     from tqdm import tqdm  # type: ignore[import-untyped]
 
     from . import report
-    from .moderate import Moderator
+    from .moderation import Moderator
     from .output import OutputError, atomic_output, standard_output
     from .readers import ExportError, read_comments
     from .record import RecordError
@@ -444,7 +419,7 @@ def moderate(
             writer = stack.enter_context(
                 report.Report(stream, format_ or report.format_for(output), email=email)
             )
-            rows = stack.enter_context(closing(_paired(items, moderator, jobs)))
+            rows = stack.enter_context(closing(moderator.moderate_records(items, jobs=jobs)))
             for row in rows:
                 if isinstance(row, RecordError):
                     writer.add_error(row)
