@@ -1,9 +1,9 @@
 """Decide what happens to each comment: approve, hold, spam or trash, with stable reason codes.
 
 The rules are WordPress's (``check_comment``, ``wp_check_comment_disallowed_list``, the flood and
-duplicate checks), then the spam model's thresholds, then a site's own :class:`Check`\\ s. Each
-triggered rule adds a reason code; the action is the most severe one any reason asks for
-(approve < hold < spam < trash):
+duplicate checks), then the spam model's thresholds, then a site's own checks
+(:class:`Check`). Each triggered rule adds a reason code; the action is the most severe one any
+reason asks for (approve < hold < spam < trash):
 
 ==================  ======  ==============================================================
 reason              action  when
