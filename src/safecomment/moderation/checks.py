@@ -10,12 +10,12 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from typing import Final, NamedTuple
+from typing import NamedTuple
 
 from ..markup import SanitizedHTML
 from ..record import Comment
 from ..removals import Removal
-from .decision import ACTIONS, Action
+from .decision import Action
 from .history import History, posted_at
 from .rules import Rules
 
@@ -24,9 +24,6 @@ __all__ = [
     "HistoryRule", "ModerationKey", "PossibleSpam", "Rule", "Spam", "TooManyLinks", "Validation",
     "built_in", "history_rules",
 ]
-
-_CODE: Final = re.compile(r"[a-z][a-z0-9_]*\Z")
-
 
 class Assessed(NamedTuple):
     """One comment as the per-comment rules see it: its sanitised ``html``, the validation
@@ -70,18 +67,6 @@ class Check(Rule):
     def reasons(self, found: Assessed) -> Sequence[str]:
         """This check's code when :meth:`check` says so."""
         return (self.code,) if self.check(found.comment, found.html) else ()
-
-    def validated(self) -> Check:
-        """This check, after making sure its code and action can be reported."""
-        code = getattr(self, "code", None)
-        if not isinstance(code, str) or not _CODE.match(code):
-            raise ValueError(
-                f"{type(self).__name__}.code must be lower case letters, digits and _ "
-                f"(got {code!r})"
-            )
-        if self.action not in ACTIONS:
-            raise ValueError(f"{type(self).__name__}.action must be one of {', '.join(ACTIONS)}")
-        return self
 
 
 class TooManyLinks(Check):

@@ -8,6 +8,7 @@ pure function of one comment, so ``jobs > 1`` runs that part in worker processes
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections import deque
 from collections.abc import Generator, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Final
@@ -29,7 +30,7 @@ from .checks import (
     built_in,
     history_rules,
 )
-from .decision import Action, Decision, strongest
+from .decision import ACTIONS, Action, Decision, strongest
 from .history import History, InMemoryHistory
 from .rules import Rules
 from .scorer import SpamScorer
@@ -43,6 +44,7 @@ __all__ = ["CHUNK_SIZE", "CheckError", "Moderator"]
 CHUNK_SIZE: Final = 512
 """Comments per batch: the unit of spam scoring and of work sent to a worker process."""
 
+_CODE: Final = re.compile(r"[a-z][a-z0-9_]*\Z")
 _RESERVED: Final = frozenset(
     [rule.code for rule in (TooManyLinks, DeceptiveLink, ModerationKey, DisallowedKey, Spam,
                             PossibleSpam, Duplicate, Flood)] + list(MESSAGES)
@@ -139,7 +141,14 @@ class Moderator:
         for check in checks:
             if not isinstance(check, Check):
                 raise TypeError(f"checks must be Check instances, not {type(check).__name__}")
-            check.validated()
+            name = type(check).__name__
+            if not isinstance(getattr(check, "code", None), str) or not _CODE.match(check.code):
+                raise ValueError(
+                    f"{name}.code must be lower case letters, digits and _ "
+                    f"(got {getattr(check, 'code', None)!r})"
+                )
+            if check.action not in ACTIONS:
+                raise ValueError(f"{name}.action must be one of {', '.join(ACTIONS)}")
             if check.code in _RESERVED or check.code in codes:
                 raise ValueError(f"check code {check.code!r} is already taken")
             codes.add(check.code)
