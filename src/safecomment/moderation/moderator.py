@@ -11,6 +11,7 @@ import dataclasses
 import re
 from collections import deque
 from collections.abc import Generator, Iterable, Iterator, Sequence
+from contextlib import closing
 from typing import TYPE_CHECKING, Final
 
 from ..messages import MESSAGES
@@ -178,11 +179,12 @@ class Moderator:
         worker processes, a few chunks at a time (memory stays flat); the decisions are the same
         as with ``jobs=1``. A site's check that raises stops the stream with :class:`CheckError`.
         """
-        for _, done in self._run(comments, jobs, chunk_size):
-            for outcome in done:
-                if isinstance(outcome, CheckFailure):
-                    raise CheckError(_failed(outcome))
-                yield outcome
+        with closing(self._run(comments, jobs, chunk_size)) as run:  # stops workers at once
+            for _, done in run:
+                for outcome in done:
+                    if isinstance(outcome, CheckFailure):
+                        raise CheckError(_failed(outcome))
+                    yield outcome
 
     def moderate_records(
         self, items: Iterable[Comment | RecordError], *, jobs: int = 1,
@@ -194,19 +196,20 @@ class Moderator:
         A comment on which a site's check raised becomes a ``RecordError`` naming the check, and
         the run goes on. Options as for :meth:`moderate_many`.
         """
-        for chunk, done in self._run(items, jobs, chunk_size):
-            results = iter(done)
-            for item in chunk:
-                if isinstance(item, RecordError):
-                    yield item
-                    continue
-                outcome = next(results, None)
-                if outcome is None:  # never: the run's record count would report it
-                    continue
-                if isinstance(outcome, CheckFailure):
-                    yield RecordError(item.source, f"comment {item.id!r}", _failed(outcome))
-                else:
-                    yield item, outcome
+        with closing(self._run(items, jobs, chunk_size)) as run:  # stops workers at once
+            for chunk, done in run:
+                results = iter(done)
+                for item in chunk:
+                    if isinstance(item, RecordError):
+                        yield item
+                        continue
+                    outcome = next(results, None)
+                    if outcome is None:  # never: the run's record count would report it
+                        continue
+                    if isinstance(outcome, CheckFailure):
+                        yield RecordError(item.source, f"comment {item.id!r}", _failed(outcome))
+                    else:
+                        yield item, outcome
 
     def _run(
         self, items: Iterable[_Item], jobs: int, chunk_size: int
