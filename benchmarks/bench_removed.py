@@ -13,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from safecomment.moderate import Moderator
+from safecomment.moderation import Moderator
 from safecomment.readers import read_comments
 from safecomment.record import Comment
 from safecomment.removals import removal_finder

@@ -22,9 +22,9 @@ def _python(code: str, *args: str | Path, **kwargs: object) -> subprocess.Comple
 
 
 _CRASH = (
-    "import sys, safecomment.moderate as m\n"
+    "import sys, safecomment.moderation.assessor as m\n"
     "def crash(self, comments): raise KeyError('" + CANARY + "')\n"
-    "m._Assessor.assess = crash\n"
+    "m.Assessor.assess = crash\n"
     "from safecomment.cli import main\n"
     "main(sys.argv[1:], prog_name='safecomment')\n"
 )
@@ -162,12 +162,12 @@ def test_summary_counts_records_read_and_rows_written_and_repeated_ids(tmp_path:
 
 def test_a_lost_record_is_an_internal_error_not_silence(tmp_path: Path) -> None:
     code = (
-        "import sys, safecomment.moderate as m\n"
-        "many = m.Moderator.moderate_many\n"
-        "def lossy(self, comments, **kw):\n"
-        "    for n, decision in enumerate(many(self, comments, **kw)):\n"
-        "        if n != 2: yield decision\n"
-        "m.Moderator.moderate_many = lossy\n"
+        "import sys, safecomment.moderation.moderator as m\n"
+        "run = m.Moderator._run\n"
+        "def lossy(self, items, jobs, chunk_size):\n"
+        "    for chunk, done in run(self, items, jobs, chunk_size):\n"
+        "        yield chunk, done[:2] + done[3:]\n"
+        "m.Moderator._run = lossy\n"
         "from safecomment.cli import main\n"
         "main(sys.argv[1:], prog_name='safecomment')\n"
     )

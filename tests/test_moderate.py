@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 
 from fixtures.hostile import BENIGN, HOSTILE
 from safecomment import verify
-from safecomment.moderate import Decision, Moderator, Rules, _KeyIndex
+from safecomment.moderation import Decision, Moderator, Rules
+from safecomment.moderation.keyindex import KeyIndex
 from safecomment.privacy import PrivateEmail
 from safecomment.record import Comment
 from safecomment.sanitize import sanitize
@@ -326,7 +327,7 @@ _WIDE_KEYS = [random.Random(n).getrandbits(64) for n in range(60)]  # spread ove
 def test_key_index_behaves_like_a_dict(
     monkeypatch_merge: None, operations: list[tuple[int, int]]
 ) -> None:
-    index, reference = _KeyIndex(np.int64), {}
+    index, reference = KeyIndex(np.int64), {}
     for start in range(0, len(operations), 7):
         batch = operations[start : start + 7]
         expected = []
@@ -340,10 +341,10 @@ def test_key_index_behaves_like_a_dict(
 @pytest.fixture(scope="module")
 def monkeypatch_merge() -> Iterable[None]:
     """Merge the index's recent keys after every few, so merging is exercised."""
-    saved = _KeyIndex._MERGE_AT
-    _KeyIndex._MERGE_AT = 3  # type: ignore[misc]
+    saved = KeyIndex._MERGE_AT
+    KeyIndex._MERGE_AT = 3  # type: ignore[misc]
     yield
-    _KeyIndex._MERGE_AT = saved  # type: ignore[misc]
+    KeyIndex._MERGE_AT = saved  # type: ignore[misc]
 
 
 def test_the_default_model_is_the_bundled_one() -> None:

@@ -105,12 +105,12 @@ def test_cli_names_the_export_for_an_option_its_format_does_not_take(tmp_path: P
 def test_a_type_error_inside_moderation_is_an_internal_error_not_an_input_error(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from safecomment.moderate import Moderator
+    from safecomment import Moderator
 
     def broken(*args: object, **kwargs: object) -> None:
         raise TypeError("a bug, not the user's input")
 
-    monkeypatch.setattr(Moderator, "moderate_many", broken)
+    monkeypatch.setattr(Moderator, "moderate_records", broken)
     result = run("moderate", SAMPLE)
     assert result.exit_code == 3, result.output
     assert "internal error (TypeError" in result.output

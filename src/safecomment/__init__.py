@@ -16,6 +16,7 @@ __version__ = "0.1.0"
 
 # Eager: these functions share their module's name, so they must be bound after the submodule.
 from .errors import (
+    CheckError,
     ConfigError,
     ConfigTypeError,
     CorpusError,
@@ -43,14 +44,17 @@ _EXPORTS: dict[str, str] = {
     "FieldError": "validate",
     "Comment": "record",
     "SpamModel": "spam.model",
-    "Moderator": "moderate",
-    "Rules": "moderate",
-    "Decision": "moderate",
+    "Moderator": "moderation",
+    "Rules": "moderation",
+    "Decision": "moderation",
+    "Check": "moderation",
     "read_comments": "readers",
 }
 
 __all__ = [
     "DEFAULT_POLICY",
+    "Check",
+    "CheckError",
     "Comment",
     "ConfigError",
     "ConfigTypeError",
@@ -100,7 +104,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from .moderate import Decision, Moderator, Rules
+    from .moderation import Check, Decision, Moderator, Rules
     from .privacy import PrivateEmail
     from .readers import read_comments
     from .record import Comment

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Self
 
-from .moderate import Rules
+from .moderation import Rules
 from .policy import DEFAULT_POLICY, Policy
 from .settings import ConfigError, ConfigTypeError, Settings, read_toml
 from .validate import DEFAULT_RULES, ValidationRules

@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 __all__ = [
     "BadValue",
+    "CheckError",
     "ConfigError",
     "ConfigTypeError",
     "CorpusError",
@@ -208,3 +209,8 @@ class CorpusError(SafecommentError):
 
 class TrainingError(SafecommentError):
     """The training data cannot give a sound model (one class only, too few examples...)."""
+
+
+class CheckError(SafecommentError):
+    """A site's moderation check raised on a comment (``Moderator.moderate_many`` stops there;
+    ``Moderator.moderate_records`` reports it as that comment's ``RecordError``)."""

@@ -31,7 +31,7 @@ from .terminal import clip, safe
 if TYPE_CHECKING:
     from types import TracebackType
 
-    from .moderate import Decision
+    from .moderation import Decision
     from .record import Comment, RecordError
 
 COLUMNS: Final = (

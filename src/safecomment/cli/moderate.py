@@ -6,11 +6,10 @@ import errno
 import os
 import sys
 import time
-from collections import Counter, deque
-from collections.abc import Generator, Iterable, Iterator
+from collections import Counter
 from contextlib import ExitStack, closing
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Final
+from typing import IO, Any, Final
 
 import click
 
@@ -28,10 +27,6 @@ from .options import (
     site,
 )
 from .summary import RepeatedIds, summary
-
-if TYPE_CHECKING:
-    from ..moderate import Decision, Moderator
-    from ..record import Comment, RecordError
 
 __all__ = ["moderate"]
 
@@ -96,7 +91,7 @@ def moderate(
     from tqdm import tqdm  # type: ignore[import-untyped]
 
     from .. import report
-    from ..moderate import Moderator
+    from ..moderation import Moderator
     from ..output import OutputError, atomic_output, standard_output
     from ..readers import ExportError, ReaderOptionError, read_comments
     from ..record import RecordError
@@ -140,7 +135,7 @@ def moderate(
             writer = stack.enter_context(
                 report.Report(stream, format_ or report.format_for(output), email=email)
             )
-            rows = stack.enter_context(closing(_paired(items, moderator, jobs)))
+            rows = stack.enter_context(closing(moderator.moderate_records(items, jobs=jobs)))
             for row in rows:
                 if isinstance(row, RecordError):
                     writer.add_error(row)
@@ -193,31 +188,6 @@ def _load_model(path: Path | None) -> Any:
     except (OSError, ValueError) as error:
         where = "bundled model" if path is None else path.name
         fail(str(error) if where in str(error) else f"{where}: {error}")
-
-
-def _paired(
-    items: Iterable[Comment | RecordError], moderator: Moderator, jobs: int
-) -> Generator[tuple[Comment, Decision] | RecordError, None, None]:
-    """Each comment with its decision and each unreadable record as it is, in input order."""
-    from ..record import RecordError
-
-    pending: deque[Comment | RecordError] = deque()
-
-    def comments() -> Iterator[Comment]:
-        for item in items:
-            pending.append(item)
-            if not isinstance(item, RecordError):
-                yield item
-
-    with closing(moderator.moderate_many(comments(), jobs=jobs)) as decisions:
-        for decision in decisions:
-            while isinstance(head := pending.popleft(), RecordError):
-                yield head
-            comment = head
-            assert not isinstance(comment, RecordError)
-            yield comment, decision
-    # a comment left without a decision is not written: the count check reports it
-    yield from (item for item in pending if isinstance(item, RecordError))
 
 
 def _is_input(export: str, output: Path) -> bool:

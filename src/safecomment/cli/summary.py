@@ -16,9 +16,10 @@ class RepeatedIds:
     def __init__(self) -> None:
         import numpy as np
 
-        from ..moderate import CHUNK_SIZE, _KeyIndex
+        from ..moderation import CHUNK_SIZE
+        from ..moderation.keyindex import KeyIndex
 
-        self._seen = _KeyIndex(np.uint8)
+        self._seen = KeyIndex(np.uint8)
         self._batch: list[str] = []
         self._size = CHUNK_SIZE
         self.count = 0
@@ -67,6 +68,6 @@ def summary(
 
 
 def _order(action: str) -> int:
-    from ..moderate import ACTIONS
+    from ..moderation import ACTIONS
 
     return ACTIONS.index(action) if action in ACTIONS else len(ACTIONS)

@@ -43,6 +43,7 @@ import numpy.typing as npt
 
 from ..errors import ModelVerificationError
 from ..markup import SanitizedHTML
+from ..policy import DEFAULT_POLICY, Policy
 from .explanation import Contribution, Explanation
 from .features import CommentLike, prepare
 from .format import BUNDLED_FILE, FORMAT, Thresholds
@@ -378,6 +379,11 @@ class SpamModel:
     def score(self, comment: str | CommentLike) -> float:
         """P(spam) for one comment (HTML ``str``, or an object with ``content``/``author_url``)."""
         return float(self._scorer.scores([prepare(comment)])[0])
+
+    @property
+    def sanitizing_policy(self) -> Policy:
+        """The policy of the HTML :meth:`score_batch` takes as ``sanitized``: the default one."""
+        return DEFAULT_POLICY
 
     def score_batch(
         self,
