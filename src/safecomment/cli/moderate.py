@@ -116,6 +116,8 @@ def moderate(
     except ReaderOptionError as error:
         fail(f"{export}: {error}")
     moderator = Moderator(policy=config.policy, model=model, rules=config.moderation)
+    if jobs > 1:
+        _quiet_resource_tracker()
     actions: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
     written = 0
@@ -188,6 +190,17 @@ def _load_model(path: Path | None) -> Any:
     except (OSError, ValueError) as error:
         where = "bundled model" if path is None else path.name
         fail(str(error) if where in str(error) else f"{where}: {error}")
+
+
+def _quiet_resource_tracker() -> None:
+    """Keep loky's resource tracker, a process of its own that inherits our stderr, from warning
+    after an interrupted run that a semaphore it was to clean up is already gone: nothing a
+    user can act on, and it would break the one-line contract. Only its own warnings (they start
+    with ``resource_tracker``) are silenced; the filter reaches the processes loky starts."""
+    quiet = "ignore:resource_tracker:UserWarning"
+    current = os.environ.get("PYTHONWARNINGS", "")
+    if quiet not in current.split(","):
+        os.environ["PYTHONWARNINGS"] = f"{current},{quiet}" if current else quiet
 
 
 def _is_input(export: str, output: Path) -> bool:
