@@ -133,16 +133,18 @@ def _default() -> Sanitizer:
     return _cached(DEFAULT_POLICY)
 
 
+def _for(policy: Policy | None) -> Sanitizer:
+    """The cached nh3 sanitizer for ``policy``; the default one without hashing a policy."""
+    return _default() if policy is None or policy is DEFAULT_POLICY else _cached(policy)
+
+
 def sanitize(html: str, policy: Policy | None = None) -> SanitizedHTML:
     """Sanitise ``html`` with a cached nh3 :class:`Sanitizer` for ``policy`` (default policy)."""
-    if policy is None or policy is DEFAULT_POLICY:  # no hashing a policy (~0.4 us) per call
-        return _default().clean(html)
-    return _cached(policy).clean(html)
+    return _for(policy).clean(html)
 
 
 def sanitize_report(
     html: str, policy: Policy | None = None
 ) -> tuple[SanitizedHTML, tuple[Removal, ...]]:
     """:func:`sanitize` and what it removed: :meth:`Sanitizer.clean_report` for ``policy``."""
-    sanitizer = _default() if policy is None or policy is DEFAULT_POLICY else _cached(policy)
-    return sanitizer.clean_report(html)
+    return _for(policy).clean_report(html)
