@@ -16,10 +16,10 @@ the same shape, and it loads back to an equal value.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final, Self
+from typing import Any, Final, Self, TypeVar
 
 from .moderation import Rules
 from .policy import DEFAULT_POLICY, Policy
@@ -29,6 +29,15 @@ from .validate import DEFAULT_RULES, ValidationRules
 __all__ = ["SiteConfig", "SpamSettings", "effective", "load"]
 
 _TABLES: Final = ("policy", "validation", "moderation", "spam")
+_T = TypeVar("_T")
+
+
+def _within(table: str, build: Callable[[], _T]) -> _T:
+    """``build()``, its :class:`ConfigError` naming ``table`` too."""
+    try:
+        return build()
+    except ConfigError as error:
+        raise error.within(table) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,28 +108,20 @@ class SiteConfig(Settings):
                 raise ConfigTypeError("must be a table", table=name)
         moderation = dict(data.get("moderation", {}))
         validates = moderation.pop("validation", True)
-        try:
-            policy = Policy.from_dict(data.get("policy", {}))
-        except ConfigError as error:
-            raise error.within("policy") from None
-        try:
-            validation = ValidationRules.from_dict(data.get("validation", {}))
-        except ConfigError as error:
-            raise error.within("validation") from None
-        try:
+        policy = _within("policy", lambda: Policy.from_dict(data.get("policy", {})))
+        validation = _within(
+            "validation", lambda: ValidationRules.from_dict(data.get("validation", {}))
+        )
+
+        def moderation_rules() -> Rules:
             if not isinstance(validates, bool):
                 raise ConfigTypeError(
                     "must be true (apply the [validation] rules) or false", key="validation"
                 )
-            rules = Rules.from_dict(moderation).replace(
-                validation=validation if validates else None
-            )
-        except ConfigError as error:
-            raise error.within("moderation") from None
-        try:
-            spam = SpamSettings.from_dict(data.get("spam", {}))
-        except ConfigError as error:
-            raise error.within("spam") from None
+            return Rules.from_dict(moderation).replace(validation=validation if validates else None)
+
+        rules = _within("moderation", moderation_rules)
+        spam = _within("spam", lambda: SpamSettings.from_dict(data.get("spam", {})))
         return cls(policy=policy, validation=validation, moderation=rules, spam=spam)
 
     @classmethod
