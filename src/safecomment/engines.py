@@ -195,6 +195,10 @@ class BleachEngine:
         return text.replace(">", "&gt;")
 
 
+SCRIPTING: Final = frozenset({"nh3"})
+"""The engines whose parser runs with scripting on (html5ever does, html5lib does not): there
+``<noscript>`` holds text, elsewhere markup."""
+
 ENGINES: Final = Registry[Callable[[Policy], Engine]]("engine")
 """The sanitising engines by name, the default first; a new engine is one ``register`` call."""
 ENGINES.register("nh3", Nh3Engine, "ammonia (html5ever), fast; disallowed tags are stripped")

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 from .deceptive import deceptive_links
+from .engines import SCRIPTING
 from .hygiene import _BIDI, _CONTROLS, _NUMERIC_REFERENCE, TextHygiene
 from .policy import Policy
 from .urls import url_checker, url_scheme
@@ -60,7 +61,6 @@ _TOKEN: Final = re.compile(
 # ends), and noscript too where the parser runs with scripting on: html5ever (nh3) does,
 # html5lib (bleach) does not.
 _RAW_TEXT: Final = frozenset("script style xmp iframe noembed noframes textarea title".split())
-_SCRIPTING: Final = frozenset({"nh3"})
 _ALL_CONTROLS: Final = frozenset(_CONTROLS)
 
 
@@ -138,7 +138,7 @@ class RemovalFinder:
 
     def __init__(self, policy: Policy, engine: str = "nh3") -> None:
         self.policy = policy
-        self._raw_text = _RAW_TEXT | ({"noscript"} if engine in _SCRIPTING else set())
+        self._raw_text = _RAW_TEXT | ({"noscript"} if engine in SCRIPTING else set())
         self._hygiene = TextHygiene(policy)
         self._is_safe = url_checker(policy.protocols)
         removed = (_CONTROLS if policy.strip_controls else []) + (

@@ -74,7 +74,7 @@ class Sanitizer:
         self.fast_path = fast_path
         self._engine: Engine = compile_engine(self.policy, engine)
         self._hygiene = TextHygiene(self.policy)
-        self._gate = StructureGate(self.policy)
+        self._gate = StructureGate(self.policy, engine)
         self._autolink = Autolinker(self.policy) if self.policy.autolink else None
         self._punycode = PunycodeHosts(self.policy) if self.policy.idn_hosts == "punycode" else None
 

@@ -25,6 +25,7 @@ import itertools
 import re
 from typing import Final
 
+from .engines import SCRIPTING
 from .policy import Policy
 
 # One token at a '<', as the HTML tokenizer reads it: a tag (quoted values may hold '>', a name
@@ -88,14 +89,18 @@ def _raw_text_end(name: str) -> re.Pattern[str]:
 
 
 class StructureGate:
-    """A policy's structural limits, compiled once; calling it bounds the cost of parsing."""
+    """A policy's structural limits for ``engine``'s parser, compiled once; calling it bounds
+    the cost of parsing."""
 
-    def __init__(self, policy: Policy) -> None:
+    def __init__(self, policy: Policy, engine: str = "nh3") -> None:
         self.max_depth = policy.max_depth
         self.max_attributes = policy.max_attributes
         self.kept = frozenset(policy.tags) & MODELLED  # the tags a rewrite keeps
         self.drop_content = policy.drop_content
-        self.classes = {**_CLASSES, **dict.fromkeys(policy.drop_content, _RAW)}
+        classes = dict(_CLASSES)
+        if engine not in SCRIPTING:  # <noscript> holds markup there, as any unknown tag would
+            del classes["noscript"]
+        self.classes = {**classes, **dict.fromkeys(policy.drop_content, _RAW)}
         self.escape = policy.on_disallowed == "escape"  # disallowed tags shown as text
         self._most_tags = QUICK_LENGTH  # with no depth limit, as many as the work allows
         if self.max_depth is not None:
