@@ -110,6 +110,24 @@ def test_scales_and_idf_weights_must_be_positive(
         SpamModel.load(write_model(tmp_path / "m.joblib", payload))
 
 
+def _with_prior(payload: Payload) -> Payload:
+    """``payload`` as a site model on top of itself (a prior is a scorer's payload)."""
+    scorer = ("word", "char", "structure", "intercept", "calibration")
+    prior = pickle.loads(pickle.dumps({key: payload[key] for key in scorer}))
+    return {**payload, "prior": prior, "prior_coef": 0.5}
+
+
+def test_a_site_models_prior_is_checked_like_the_model(tmp_path: Path, payload: Payload) -> None:
+    site = _with_prior(payload)
+    assert 0.0 <= SpamModel.load(write_model(tmp_path / "site.joblib", site)).score(TEXTS[0]) <= 1
+    set_value(site["prior"], "structure", "scale", 0.0)  # would make every score NaN
+    with pytest.raises(ModelVerificationError, match="structure scale"):
+        SpamModel.load(write_model(tmp_path / "zero.joblib", site))
+    with pytest.raises(ModelVerificationError, match="prior_coef"):
+        SpamModel.load(write_model(tmp_path / "coef.joblib", {**_with_prior(payload),
+                                                             "prior_coef": math.inf}))
+
+
 def _set_intercept(payload: Payload, value: object) -> None:
     payload["intercept"] = value
 

@@ -226,6 +226,11 @@ def _check_numbers(payload: Mapping[str, Any]) -> None:
         raise TypeError("calibration must hold two numbers")
     for value in calibration:
         _number(value, "calibration")
+    if "prior" in payload:  # a site model carries the model it learned on top of
+        if not isinstance(payload["prior"], Mapping):
+            raise TypeError("prior must be a model payload")
+        _check_numbers(payload["prior"])
+        _number(payload.get("prior_coef"), "prior_coef")
 
 
 class SpamModel:
