@@ -270,6 +270,19 @@ def test_effective_lays_single_purpose_files_over_the_site_file(tmp_path: Path) 
     assert effective() == SiteConfig()
 
 
+def test_a_rules_file_without_validation_keeps_the_site_files(tmp_path: Path) -> None:
+    site_file = write(tmp_path / "site.toml", "[validation]\nmax_name_bytes = 50\n")
+    rules = write(tmp_path / "rules.toml", "max_links = 5\n")
+    site = effective(site_file, rules=rules)
+    assert site.moderation.max_links == 5
+    assert site.validation == site.moderation.validation == ValidationRules(max_name_bytes=50)
+    off = write(tmp_path / "off.toml", "validation = false\n")
+    assert effective(site_file, rules=off).moderation.validation is None
+    bad = write(tmp_path / "bad.toml", "max_links = -1\n")
+    with pytest.raises(ConfigError, match="bad.toml"):
+        effective(site_file, rules=bad)
+
+
 def test_config_errors_pickle_and_can_be_located_from_outside() -> None:
     error = ConfigError("must be >= 0", key="max_links")
     located = error.within("moderation", file="site.toml")

@@ -40,6 +40,14 @@ def _within(table: str, build: Callable[[], _T]) -> _T:
         raise error.within(table) from None
 
 
+def _within_file(path: str | os.PathLike[str], build: Callable[[], _T]) -> _T:
+    """``build()``, its :class:`ConfigError` naming the file at ``path`` too."""
+    try:
+        return build()
+    except ConfigError as error:
+        raise error.within(file=str(path)) from None
+
+
 @dataclass(frozen=True, slots=True)
 class SpamSettings(Settings):
     """The ``[spam]`` table: ``model`` is a spam model file (verified against its manifest), or
@@ -157,7 +165,10 @@ def effective(
     if policy is not None:
         site = site.replace(policy=Policy.from_toml(policy))
     if rules is not None:
-        moderation = Rules.from_toml(rules)
+        data = read_toml(rules)
+        moderation = _within_file(rules, lambda: Rules.from_dict(data))
+        if "validation" not in data:  # the file says nothing of validation: the site's stands
+            moderation = moderation.replace(validation=site.moderation.validation)
         site = site.replace(
             validation=moderation.validation or site.validation, moderation=moderation
         )
