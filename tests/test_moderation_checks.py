@@ -68,6 +68,39 @@ def test_a_site_check_adds_its_code_after_the_built_in_ones(jobs: int) -> None:
     ]
 
 
+class SeesEverything(Check):
+    """Hold a comment by what only the whole record carries (id, date, status, parent, source)."""
+
+    code = "sees_everything"
+
+    def check(self, comment: Comment, html: SanitizedHTML) -> bool:
+        return bool(
+            comment.id.startswith("keep") and comment.created is not None
+            and comment.status == "approved" and comment.parent_id == "p1"
+            and comment.source == "blog" and comment.raw_status == "1"
+        )
+
+
+def test_a_site_check_sees_the_whole_comment_with_any_number_of_jobs() -> None:
+    from datetime import UTC, datetime
+
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+    stream = [
+        c for n in range(3) for c in (
+            comment(id=f"keep-{n}", content=f"Thanks {n}", created=when, status="approved",
+                    parent_id="p1", source="blog", raw_status="1", author_name=f"Ann {n}"),
+            comment(id=f"other-{n}", content=f"Other {n}", author_name=f"Bob {n}"),
+        )
+    ]
+    one, two = (  # a moderator each: the history of one run would mark the next's duplicates
+        [d.reasons for d in moderator(SeesEverything()).moderate_many(stream, jobs=jobs,
+                                                                     chunk_size=2)]
+        for jobs in (1, 2)
+    )
+    assert one == two
+    assert one[0] == ("sees_everything",) and one[1] == ()
+
+
 def test_a_site_check_is_merged_with_the_history_codes() -> None:
     first = comment(thread_id="post-9")
     again = comment(thread_id="post-9", content="Me again.", created=first.created)

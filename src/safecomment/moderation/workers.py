@@ -1,8 +1,8 @@
 """The worker protocol of ``moderate_many(jobs=N)``: loky processes that each hold an
 :class:`~.assessor.Assessor`, and the typed payloads that cross to them and back.
 
-Only the fields the per-comment rules and the spam model read cross, as named tuples
-(pickling whole Comment and Decision objects costs about three times more).
+Comments cross as named tuples of their fields and decisions come back as such (pickling whole
+Comment and Decision objects costs about three times more).
 """
 
 from __future__ import annotations
@@ -17,29 +17,37 @@ from typing import TYPE_CHECKING, Final, NamedTuple
 
 from ..markup import SanitizedHTML
 from ..privacy import PrivateEmail
-from ..record import Comment, CommentType
+from ..record import Comment, CommentType, Status
 from ..removals import Removal
 from .assessor import Assessor, CheckFailure
 from .decision import Action, Decision
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
+    from datetime import datetime
 
 __all__ = ["Packed", "Verdict", "Workers", "outcomes", "pack"]
 
 
 class Packed(NamedTuple):
-    """One comment as it crosses to a worker: what the rules and the spam model read."""
+    """One comment as it crosses to a worker: every field of :class:`Comment`, in its order, so
+    a site's own check sees the comment it would see with ``jobs=1``."""
 
+    id: str
     content: str
+    source: str
+    thread_id: str | None
+    thread_url: str | None
+    parent_id: str | None
     author_name: str
     author_email: PrivateEmail | None
     author_url: str | None
     author_ip: str | None
     user_agent: str | None
+    created: datetime | None
     type: CommentType
-    thread_id: str | None
-    thread_url: str | None
+    status: Status
+    raw_status: str | None
 
 
 class Verdict(NamedTuple):
@@ -56,8 +64,9 @@ class Verdict(NamedTuple):
 def pack(chunk: list[Comment]) -> list[Packed]:
     """The payload of ``chunk``; an email crosses only as its explicitly picklable copy."""
     return [
-        Packed(c.content, c.author_name, c.author_email and c.author_email.picklable(),
-               c.author_url, c.author_ip, c.user_agent, c.type, c.thread_id, c.thread_url)
+        Packed(c.id, c.content, c.source, c.thread_id, c.thread_url, c.parent_id, c.author_name,
+               c.author_email and c.author_email.picklable(), c.author_url, c.author_ip,
+               c.user_agent, c.created, c.type, c.status, c.raw_status)
         for c in chunk
     ]
 
@@ -80,12 +89,7 @@ _assessor: Assessor | None = None
 def _assess_packed(packed: list[Packed]) -> list[Verdict | CheckFailure]:
     """In a worker: rebuild the comments, assess them, return plain verdicts."""
     assert _assessor is not None, "worker started without an assessor"
-    comments = [
-        Comment("", p.content, author_name=p.author_name, author_email=p.author_email,
-                author_url=p.author_url, author_ip=p.author_ip, user_agent=p.user_agent,
-                type=p.type, thread_id=p.thread_id, thread_url=p.thread_url)
-        for p in packed
-    ]
+    comments = [Comment(*p) for p in packed]
     return [
         d if isinstance(d, CheckFailure) else Verdict(
             d.action, d.spam_score, d.reasons, str(d.sanitized_html), d.removed, d.why
