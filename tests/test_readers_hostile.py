@@ -29,7 +29,7 @@ from fixtures.hostile_exports import (
     wxr,
 )
 from fixtures.hostile_exports import post as disqus_post
-from safecomment import Comment, ExportError, read_comments
+from safecomment import Comment, ExportError, SafecommentError, read_comments
 from safecomment.readers import ReadStats
 from safecomment.record import RecordError
 
@@ -214,8 +214,9 @@ def test_utf16_that_is_not_xml_is_refused_clearly() -> None:
 
 
 def test_the_cap_must_be_positive() -> None:
-    with pytest.raises(ValueError, match="max_record_bytes"):
+    with pytest.raises(ValueError, match="max_record_bytes") as refused:
         read_comments("unused.xml", max_record_bytes=0)
+    assert isinstance(refused.value, SafecommentError)
 
 
 # -- property: generated hostile records, all four formats, plain and gzipped -------------------

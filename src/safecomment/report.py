@@ -186,7 +186,7 @@ class ReportFormat:
 
 FORMATS: Final = Registry[ReportFormat]("report format")
 """The report formats by name, the default first; a new format is one ``register`` call."""
-FORMATS.register("text", ReportFormat(_TextWriter), "one block per comment, for reading")
+FORMATS.register("text", ReportFormat(_TextWriter), "one aligned line per record, for reading")
 FORMATS.register("jsonl", ReportFormat(_JsonLinesWriter, ".jsonl"), "one JSON object a line")
 FORMATS.register("csv", ReportFormat(_CsvWriter, ".csv"), "spreadsheet-safe CSV with a header")
 FORMATS.register("json", ReportFormat(_JsonWriter, ".json"), "one JSON array")

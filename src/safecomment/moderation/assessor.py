@@ -83,7 +83,7 @@ class Assessor:
 
     def _clean(self, comment: Comment) -> tuple[SanitizedHTML, list[str], bool]:
         """The sanitised content, the validation codes (validation sanitises when it passes),
-        and whether the content could be sanitised at all (False: too long or too deep)."""
+        and whether the content could be sanitised at all (False: too long)."""
         rules = self.validation
         if rules is not None:
             if comment.type in _NO_FORM_TYPES:

@@ -263,17 +263,21 @@ def read_comments(
     becomes an error row. ``options`` go to the format's reader: CSV and JSON Lines take
     ``columns`` (field -> column) and ``status_values`` (raw value -> status), CSV also
     ``delimiter``. Nothing is opened until the first record is asked for. Raises now: a
-    :class:`~safecomment.errors.SafecommentError` for an unknown format or a cap below 1, a
-    :class:`ReaderOptionError` for an option the format does not take or a value it cannot use
-    (with ``format=None``: that no format takes; the sniffed format's own check comes when it
-    is told, before its first record). Raises :class:`ExportError` for an unreadable file.
+    :class:`~safecomment.errors.SafecommentError` for an unknown format, a
+    :class:`ReaderOptionError` for a cap below 1, an option the format does not take or a
+    value it cannot use (with ``format=None``: that no format takes; the sniffed format's own
+    check comes when it is told, before its first record). Raises :class:`ExportError` for an
+    unreadable file.
     """
     if format is not None:
         FORMATS[format].check_options(format, options)
     else:
         _check_for_any_format(options)
     if max_record_bytes < 1:
-        raise ValueError(f"max_record_bytes must be at least 1, not {max_record_bytes}")
+        raise ReaderOptionError(
+            format or "", "max_record_bytes",
+            f"max_record_bytes must be at least 1, not {max_record_bytes}",
+        )
     return RecordStream(_read(source, format, max_record_bytes, options))
 
 

@@ -1,8 +1,7 @@
 """Opening an export: a path, ``"-"`` for stdin or a binary file object, gunzipped when it is gzip.
 
-This module also owns :class:`ExportError`, the one error a reader raises for a file it cannot
-read at all (as opposed to a single bad record, which becomes a
-:class:`~safecomment.record.RecordError`).
+A file that cannot be read at all raises :class:`~safecomment.errors.ExportError` (re-exported
+here); a single bad record becomes a :class:`~safecomment.record.RecordError` instead.
 """
 
 from __future__ import annotations

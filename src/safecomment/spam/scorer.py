@@ -1,6 +1,6 @@
 """The fitted linear spam model as plain data, and its arithmetic done by hand with numpy.
 
-:func:`~safecomment.spam.train.train` exports the scikit-learn pipeline's fitted numbers here:
+:func:`~safecomment.spam.fit.fit_payload` exports the scikit-learn pipeline's fitted numbers here:
 per n-gram block the terms with their IDF and weight, the structure features' scaling and
 weights, the intercept and the Platt calibration. :meth:`LinearScorer.scores` then redoes what
 the pipeline computes (sublinear TF times IDF, L2 norm per block, dot product, sigmoid) for a whole
