@@ -173,3 +173,14 @@ def test_reports_are_the_same_from_many_threads() -> None:
     serial = [sanitizer.clean_report(html) for html in cases]
     with ThreadPoolExecutor(max_workers=4) as pool:
         assert list(pool.map(sanitizer.clean_report, cases)) == serial
+
+
+@pytest.mark.parametrize("engine", ["nh3", "bleach"])
+def test_a_quoted_greater_than_sign_does_not_end_the_link_tag(engine: str) -> None:
+    # bleach keeps '>' inside attribute values: the link's text starts after the whole tag
+    found = Sanitizer(engine=engine).clean_report(
+        '<a href="http://evil.example/" title="a>b">paypal.com</a>'
+    )[1]
+    assert [(r.name, r.excerpt) for r in found] == [
+        ("evil.example", "paypal.com -> http://evil.example/")
+    ]

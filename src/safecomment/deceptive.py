@@ -20,14 +20,15 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Final
 from urllib.parse import urlsplit
 
-from .markup import TAG
+from .markup import ANCHOR, HREF, TAG
 
 if TYPE_CHECKING:
     from linkify_it import LinkifyIt
 
 # An <a> with an href and its content, in engine output (values double-quoted, '<' only in tags,
 # and an <a> never inside another).
-_LINK: Final = re.compile(r'<a\s[^>]*?\bhref="([^"]*)"[^>]*>(.*?)</a>', re.DOTALL | re.IGNORECASE)
+# A start tag as markup.ANCHOR reads it (quoted values may hold '>'), then the link's text.
+_LINK: Final = re.compile(rf"({ANCHOR.pattern})(.*?)</a>", re.DOTALL | re.IGNORECASE)
 # The host a one-token link text starts with (after a scheme, if any), as in "www.example.com/x".
 _LEADING_HOST: Final = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.\-]*://)?([^\s/?#:@\\]+)(?:[/?#:]|\Z)")
 _NEUTRAL: Final = frozenset({"COMMON", "INHERITED", "Unknown"})
@@ -133,7 +134,11 @@ def deceptive_links(markup: str) -> list[tuple[str, str]]:
         return []
     found = []
     for link in _LINK.finditer(markup):
-        raw_href, inner = link.groups()
+        tag, inner = link.groups()
+        href_attribute = HREF.search(tag)
+        if href_attribute is None:
+            continue
+        raw_href = href_attribute.group(1) or href_attribute.group(2) or ""
         if "." not in inner and "&" not in inner and raw_href.isascii() and (
             "xn--" not in raw_href.lower()
         ):

@@ -8,8 +8,8 @@ from typing import Final
 
 # A tag in engine output: attribute values are always quoted, so a quoted '>' cannot end a tag.
 TAG: Final = re.compile(r"""<(?:[^<>"']|"[^"]*"|'[^']*')*>""")
-_ANCHOR: Final = re.compile(r"""<a\s(?:[^<>"']|"[^"]*"|'[^']*')*>""", re.IGNORECASE)
-_HREF: Final = re.compile(r"""\shref\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
+ANCHOR: Final = re.compile(r"""<a\s(?:[^<>"']|"[^"]*"|'[^']*')*>""", re.IGNORECASE)
+HREF: Final = re.compile(r"""\shref\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
 
 
 _TEXT_ESCAPES: Final = (("&", "&amp;"), ("\xa0", "&nbsp;"), ("<", "&lt;"), (">", "&gt;"))
@@ -60,8 +60,8 @@ class SanitizedHTML(str):
     def links(self) -> list[str]:
         """The ``href`` of every ``<a>``, in order, entities decoded (autolinked URLs included)."""
         hrefs = []
-        for anchor in _ANCHOR.finditer(self):
-            found = _HREF.search(anchor.group())
+        for anchor in ANCHOR.finditer(self):
+            found = HREF.search(anchor.group())
             if found is not None:
                 hrefs.append(html.unescape(found.group(1) or found.group(2) or ""))
         return hrefs
