@@ -163,6 +163,10 @@ def test_xml_content_with_child_elements_keeps_all_of_it() -> None:
     data = disqus(disqus_post("1").replace("<message>m1</message>", message))
     (post,) = comments(read(data)[0])
     assert post.content == "a<i>b</i>c"
+    # text written escaped in the export stays text beside the child elements
+    escaped = 'Use &lt;b&gt; for <i>bold</i> &amp; more'
+    got, _ = read(wxr(wp_comment("2", content=escaped)))
+    assert comments(got)[0].content == "Use &lt;b&gt; for <i>bold</i> &amp; more"
 
 
 def test_records_in_unexpected_places_are_read_and_nested_ones_reported() -> None:

@@ -27,11 +27,11 @@ from collections.abc import Iterator
 from enum import Enum
 from pyexpat import ErrorString
 from typing import Any, Final
-from xml.sax.saxutils import escape
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser, ParseError
 
+from ..markup import escape_attribute, escape_text
 from ..record import Comment, RecordError
 from .source import GZIP_ERRORS, ExportError, OpenSource
 
@@ -43,7 +43,6 @@ _BYTES_PER_ELEMENT: Final = 64  # a captured element is counted as this many byt
 MAX_NAMES: Final = 10_000
 """More distinct element and attribute names make an export unreadable: expat keeps every
 name it has seen until the end of the document (real exports use a few dozen)."""
-_QUOTE: Final = {'"': "&quot;"}
 
 
 class Capture(Enum):
@@ -68,16 +67,23 @@ def local_name(tag: str) -> str:
 
 def inner_text(elem: ET.Element | None) -> str | None:
     """The text inside ``elem``; child elements (markup an exporter left unescaped) are written
-    back as tags with their text, so nothing after the first child is lost."""
+    back as tags with their text escaped as HTML, so nothing after the first child is lost and
+    ``&lt;`` in the export stays text."""
     if elem is None or not len(elem):
         return None if elem is None else elem.text
-    parts = [elem.text or ""]
+    return _as_html(elem)
+
+
+def _as_html(elem: ET.Element) -> str:
+    """``elem``'s content serialised as HTML."""
+    parts = [escape_text(elem.text or "")]
     for child in elem:
         name = local_name(child.tag)
         attributes = "".join(
-            f' {local_name(key)}="{escape(value, _QUOTE)}"' for key, value in child.items()
+            f' {local_name(key)}="{escape_attribute(value)}"' for key, value in child.items()
         )
-        parts.append(f"<{name}{attributes}>{inner_text(child) or ''}</{name}>{child.tail or ''}")
+        parts.append(f"<{name}{attributes}>{_as_html(child)}</{name}>")
+        parts.append(escape_text(child.tail or ""))
     return "".join(parts)
 
 
