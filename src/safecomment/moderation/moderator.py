@@ -199,9 +199,7 @@ class Moderator:
                     if isinstance(item, RecordError):
                         yield item
                         continue
-                    outcome = next(results, None)
-                    if outcome is None:  # never: the run's record count would report it
-                        continue
+                    outcome = next(results)  # one per comment: _merge zips them strictly
                     if isinstance(outcome, CheckFailure):
                         yield RecordError(item.source, f"comment {item.id!r}", _failed(outcome))
                     else:

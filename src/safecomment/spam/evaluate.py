@@ -152,7 +152,6 @@ def leave_one_source_out(
     comments: Iterable[Comment],
     *,
     held_out: Sequence[str] | None = None,
-    train_sources: Sequence[str] | None = None,
     options: TrainingOptions | None = None,
     mean_of: Sequence[str] = (),
     mean_label: str = "mean",
@@ -162,21 +161,20 @@ def leave_one_source_out(
     """Hold out each source in ``held_out`` (default: all) and train on the rest.
 
     A comment is spam when its status is ``"spam"`` and ham when it is ``"approved"`` (others are
-    ignored). The training side of each fold uses the ``train_sources`` (default: all) other
-    than the held-out one; ``weighted`` trains with the bundled recipe (every source the same
-    total weight). ``keep``, when given, receives each fold's model by held-out source.
+    ignored). Each fold trains on every other source; ``weighted`` trains with the bundled
+    recipe (every source the same total weight). ``keep``, when given, receives each fold's
+    model by held-out source.
     """
     labelled = [c for c in comments if c.status in ("spam", "approved")]
     sources = sorted({c.source for c in labelled})
     if len(sources) < 2:
         raise ValueError("leave-one-source-out needs comments from two or more sources")
-    trainable = set(sources if train_sources is None else train_sources)
     folds = []
     for source in sources if held_out is None else held_out:
         test = [c for c in labelled if c.source == source]
         if not test:
             raise ValueError(f"no labelled comments from source {source!r}")
-        training = [c for c in labelled if c.source != source and c.source in trainable]
+        training = [c for c in labelled if c.source != source]
         if weighted:
             model = train_recipe(training, options=options)
         else:
