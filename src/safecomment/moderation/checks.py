@@ -253,3 +253,12 @@ def history_rules(rules: Rules) -> list[HistoryRule]:
     if rules.flood_seconds:
         found.append(Flood(rules.flood_seconds))
     return found
+
+
+def built_in_codes() -> frozenset[str]:
+    """Every reason code a built-in rule can give (a site's check may not reuse one): the codes
+    of all the rules :func:`built_in` and :func:`history_rules` switch on."""
+    everything = Rules(max_links=1, moderation_keys=("-",), disallowed_keys=("-",))
+    return frozenset(
+        rule.code for rule in (*built_in(everything, 0.5, 0.9), *history_rules(everything))
+    )

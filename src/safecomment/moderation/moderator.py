@@ -19,19 +19,7 @@ from ..messages import MESSAGES
 from ..policy import DEFAULT_POLICY, Policy
 from ..record import Comment, RecordError
 from .assessor import Assessor, CheckFailure
-from .checks import (
-    Check,
-    DeceptiveLink,
-    DisallowedKey,
-    Duplicate,
-    Flood,
-    ModerationKey,
-    PossibleSpam,
-    Spam,
-    TooManyLinks,
-    built_in,
-    history_rules,
-)
+from .checks import Check, built_in, built_in_codes, history_rules
 from .decision import ACTIONS, Action, Decision, strongest
 from .history import History, InMemoryHistory
 from .rules import Rules
@@ -47,10 +35,7 @@ CHUNK_SIZE: Final = 512
 """Comments per batch: the unit of spam scoring and of work sent to a worker process."""
 
 _CODE: Final = re.compile(r"[a-z][a-z0-9_]*\Z")
-_RESERVED: Final = frozenset(
-    [rule.code for rule in (TooManyLinks, DeceptiveLink, ModerationKey, DisallowedKey, Spam,
-                            PossibleSpam, Duplicate, Flood)] + list(MESSAGES)
-)
+_RESERVED: Final = built_in_codes() | frozenset(MESSAGES)
 
 _Item = Comment | RecordError
 _Outcome = Decision | CheckFailure
