@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Literal, NamedTuple, get_args
 
+from .errors import SafecommentError
 from .errors import Violation as Violation
 from .policy import DEFAULT_POLICY, Policy
 from .urls import is_safe_url
@@ -38,7 +39,9 @@ def verify(html: str, policy: Policy | None = None, parser: Parser = "justhtml")
     if not isinstance(html, str):
         raise TypeError(f"expected str, got {type(html).__name__}")
     if parser not in PARSERS:
-        raise ValueError(f"unknown parser {parser!r}: expected one of {', '.join(PARSERS)}")
+        raise SafecommentError(
+            f"unknown parser {parser!r}: expected one of {', '.join(PARSERS)}"
+        )
     if "<" not in html:  # every tag and comment starts with a literal '<': nothing to check
         return []
     if parser == "justhtml":
