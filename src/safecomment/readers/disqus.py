@@ -102,11 +102,8 @@ class _Disqus(RecordTarget):
         if self._budget >= 0:
             self._thread_urls[self._thread_id] = link
 
-    def record(self, elem: ET.Element, number: int) -> Comment | RecordError:
-        try:
-            return _comment(elem, self._thread_urls, self.source)
-        except BadValue as exc:
-            return RecordError(self.source, f"{self.record_name} {number}", str(exc))
+    def record(self, elem: ET.Element) -> Comment:
+        return _comment(elem, self._thread_urls, self.source)
 
 
 def read_disqus(

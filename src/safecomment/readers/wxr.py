@@ -129,7 +129,7 @@ class _Wxr(RecordTarget):
         else:
             self._thread_id = value
 
-    def record(self, elem: ET.Element, number: int) -> Comment | RecordError:
+    def record(self, elem: ET.Element) -> Comment:
         names = self._names
         fields: dict[str, str | None] = {}
         for field in elem:
@@ -137,10 +137,7 @@ class _Wxr(RecordTarget):
             if name is None:
                 name = self._short_name(field.tag)
             fields[name] = field.text if not len(field) else inner_text(field)
-        try:
-            return _comment(fields, self._thread_id, self._thread_url, self.source)
-        except BadValue as exc:
-            return RecordError(self.source, f"{self.record_name} {number}", str(exc))
+        return _comment(fields, self._thread_id, self._thread_url, self.source)
 
 
 def read_wxr(

@@ -34,6 +34,7 @@ from defusedxml.ElementTree import DefusedXMLParser, ParseError
 from ..markup import escape_attribute, escape_text
 from ..record import Comment, RecordError
 from .source import GZIP_ERRORS, ExportError, OpenSource
+from .values import BadValue
 
 MAX_DEPTH: Final = 256
 """Deeper nesting makes an export unreadable (real exports nest about six deep)."""
@@ -124,8 +125,8 @@ class RecordTarget:
     def closed(self, depth: int) -> None:
         """An element that was not captured ends."""
 
-    def record(self, elem: ET.Element, number: int) -> Comment | RecordError:
-        """The record for a complete record element."""
+    def record(self, elem: ET.Element) -> Comment:
+        """The comment in a complete record element; :class:`BadValue` when it holds none."""
         raise NotImplementedError
 
     def context(self, elem: ET.Element | None) -> None:
@@ -207,7 +208,10 @@ class RecordTarget:
         elif elem is None:
             self._add(self._error(number, f"not read: larger than {self.limit:,} bytes"))
         else:
-            self._add(self.record(elem, number))
+            try:
+                self._add(self.record(elem))
+            except BadValue as exc:
+                self._add(self._error(number, str(exc)))
         self._account()
 
     def close(self) -> None:
