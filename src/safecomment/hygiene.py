@@ -13,12 +13,14 @@ from typing import Final
 
 from .policy import Policy
 
-_CONTROLS: Final = [*(c for c in range(0x20) if c not in (0x09, 0x0A, 0x0D)), 0x7F,
+CONTROLS: Final = [*(c for c in range(0x20) if c not in (0x09, 0x0A, 0x0D)), 0x7F,
                     *range(0x80, 0xA0)]
-_BIDI: Final = [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+"""The C0 and C1 controls (tab, LF and CR aside) and DEL, which ``strip_controls`` removes."""
+BIDI: Final = [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+"""The bidi embedding, override and isolate controls, which ``strip_bidi`` removes."""
 _SURROGATE: Final = re.compile("[\ud800-\udfff]")
-# A numeric character reference, as the HTML tokenizer reads one (the ';' is optional).
-_NUMERIC_REFERENCE: Final = re.compile(r"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));?")
+NUMERIC_REFERENCE: Final = re.compile(r"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));?")
+"""A numeric character reference, as the HTML tokenizer reads one (the ';' is optional)."""
 _MEMCHR_FROM: Final = 2048  # bytes; below it a memchr per character costs more than one scan
 
 
@@ -45,12 +47,14 @@ def _utf8_patterns(codes: list[int]) -> dict[int, re.Pattern[bytes]]:
 
 
 class TextHygiene:
-    """A policy's hygiene, compiled once; calling it fixes text before it is parsed."""
+    """A policy's hygiene, compiled once; calling it fixes text before it is parsed.
+    ``removed`` holds the code points of the characters the policy removes."""
 
     def __init__(self, policy: Policy) -> None:
-        removed = (_CONTROLS if policy.strip_controls else []) + (
-            _BIDI if policy.strip_bidi else []
+        removed = (CONTROLS if policy.strip_controls else []) + (
+            BIDI if policy.strip_bidi else []
         )
+        self.removed: tuple[int, ...] = tuple(removed)
         self._ascii_removed = bytes(code for code in removed if code < 0x80)
         # Removal works on UTF-8: an ASCII byte there is always that character, and a
         # multi-byte character is found by its leading byte (a memchr) before any pattern runs.
@@ -94,8 +98,8 @@ class TextHygiene:
         removes or replaces (``&#x202e;``, ``&#1;``, ``&#13;``); then :meth:`references` is due."""
         at = text.find("&#")
         while at >= 0:
-            reference = _NUMERIC_REFERENCE.match(text, at)
-            if reference is not None and self._code(reference) in self._replacements:
+            reference = NUMERIC_REFERENCE.match(text, at)
+            if reference is not None and reference_code(reference) in self._replacements:
                 return True
             at = text.find("&#", at + 2)
         return False
@@ -108,18 +112,18 @@ class TextHygiene:
         """
         out = self(out)
         if "&#" in out:
-            out = _NUMERIC_REFERENCE.sub(self._fix_reference, out)
+            out = NUMERIC_REFERENCE.sub(self._fix_reference, out)
         return out
 
-    @staticmethod
-    def _code(reference: re.Match[str]) -> int:
-        """The character an HTML parser reads for a numeric reference."""
-        hexadecimal, decimal = reference.groups()
-        digits = hexadecimal or decimal
-        code = int(digits, 16 if hexadecimal else 10) if len(digits) <= 8 else 0x110000
-        if 0x80 <= code <= 0x9F:  # HTML reads these as Windows-1252 (&#150; is an en dash)
-            return ord(html.unescape(f"&#{code};") or "\ufffd")
-        return 0xFFFD if code == 0 or code > 0x10FFFF else code
-
     def _fix_reference(self, reference: re.Match[str]) -> str:
-        return self._replacements.get(self._code(reference), reference.group())
+        return self._replacements.get(reference_code(reference), reference.group())
+
+
+def reference_code(reference: re.Match[str]) -> int:
+    """The character an HTML parser reads for a numeric reference."""
+    hexadecimal, decimal = reference.groups()
+    digits = hexadecimal or decimal
+    code = int(digits, 16 if hexadecimal else 10) if len(digits) <= 8 else 0x110000
+    if 0x80 <= code <= 0x9F:  # HTML reads these as Windows-1252 (&#150; is an en dash)
+        return ord(html.unescape(f"&#{code};") or "\ufffd")
+    return 0xFFFD if code == 0 or code > 0x10FFFF else code

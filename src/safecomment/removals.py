@@ -18,7 +18,7 @@ from typing import Final, Literal
 
 from .deceptive import deceptive_links
 from .engines import SCRIPTING
-from .hygiene import _BIDI, _CONTROLS, _NUMERIC_REFERENCE, TextHygiene
+from .hygiene import CONTROLS, NUMERIC_REFERENCE, TextHygiene, reference_code
 from .policy import Policy
 from .urls import url_checker, url_scheme
 
@@ -61,7 +61,7 @@ _TOKEN: Final = re.compile(
 # ends), and noscript too where the parser runs with scripting on: html5ever (nh3) does,
 # html5lib (bleach) does not.
 _RAW_TEXT: Final = frozenset("script style xmp iframe noembed noframes textarea title".split())
-_ALL_CONTROLS: Final = frozenset(_CONTROLS)
+_ALL_CONTROLS: Final = frozenset(CONTROLS)
 
 
 @functools.cache
@@ -141,9 +141,7 @@ class RemovalFinder:
         self._raw_text = _RAW_TEXT | ({"noscript"} if engine in SCRIPTING else set())
         self._hygiene = TextHygiene(policy)
         self._is_safe = url_checker(policy.protocols)
-        removed = (_CONTROLS if policy.strip_controls else []) + (
-            _BIDI if policy.strip_bidi else []
-        )
+        removed = self._hygiene.removed
         self._removed_codes = frozenset(removed)
         self._characters = (
             re.compile("[" + "".join(re.escape(chr(code)) for code in removed) + "]")
@@ -171,8 +169,8 @@ class RemovalFinder:
                 found.add(kind, _code_point(code), ascii(match.group())[1:-1],
                           "invisible_character")
         if "&#" in html:
-            for match in _NUMERIC_REFERENCE.finditer(html):
-                code = TextHygiene._code(match)
+            for match in NUMERIC_REFERENCE.finditer(html):
+                code = reference_code(match)
                 if code in self._removed_codes:
                     kind = "control" if code in _ALL_CONTROLS else "bidi"
                     found.add(kind, _code_point(code), match.group(), "invisible_character")
