@@ -184,7 +184,9 @@ class Moderator:
                     if isinstance(item, RecordError):
                         yield item
                         continue
-                    outcome = next(results)  # one per comment: _merge zips them strictly
+                    outcome = next(results, None)
+                    if outcome is None:  # a decision went missing: the caller's count says so
+                        continue
                     if isinstance(outcome, CheckFailure):
                         yield RecordError(item.source, f"comment {item.id!r}", _failed(outcome))
                     else:
