@@ -15,6 +15,11 @@ inside the model: only allowed tags the model knows, properly nested; what would
 text (``textarea``, ``noscript``...) is kept as escaped text; ``drop_content`` elements, comments
 and anything else are dropped as the engines would drop them. Either engine then parses the
 result in linear time.
+
+Most markup of real comments is well formed, so before the scan :meth:`StructureGate.nested`
+tries to prove at C speed (a few regular expressions over the input and over its sequence of tag
+names) that the input is inside the model as it is: well-formed tags of modelled names, perfectly
+nested and shallow. Such an input is exactly one the scan would return unchanged.
 """
 
 from __future__ import annotations
@@ -82,6 +87,24 @@ kept start tags, which an engine's output holds too, makes cleaning an output ag
 unchanged (a budget by length would shrink with the tags and comments an engine drops)."""
 
 
+NESTED_DEPTH: Final = 8
+"""The deepest markup :meth:`StructureGate.nested` proves (one regex pass per level)."""
+
+# A tag as the tokenizer reads it, in the well-formed subset the proof accepts: a name ending where
+# the tokenizer's ends, attributes with plain names and a quoted ("<" excluded) or plain unquoted
+# value, each after white space. Possessive throughout: a tag that fails fails in linear time.
+_SPACE: Final = r"[\t\n\f\r ]"
+_PROVABLE_ATTRIBUTE: Final = rf"""(?>{_SPACE}++[A-Za-z_:][-A-Za-z0-9_:.]*+
+    (?:{_SPACE}*+={_SPACE}*+(?:"[^"<]*+"|'[^'<]*+'|[^\t\n\f\r "'=<>`]++))?+)"""
+# Over the sequence of tag names (" b i /i /b "): a void start tag (nothing to pair), an innermost
+# element (its start tag right before its end tag), and the two nestings the model rewrites.
+_VOID_START: Final = re.compile(r" (?:br|hr|img|wbr)(?= )")
+_INNERMOST: Final = re.compile(r" ([a-z][a-z0-9]*) /\1(?= )")
+_BLOCKS: Final = "|".join(sorted(name for name, kind in _CLASSES.items() if kind in (_BLOCK, _HR)))
+_BLOCK_IN_P: Final = re.compile(rf" p (?:(?!/p )\S++ )*?(?:{_BLOCKS}) ")
+_A_IN_A: Final = re.compile(r" a (?:(?!/a )\S++ )*?a ")
+
+
 @functools.cache
 def _raw_text_end(name: str) -> re.Pattern[str]:
     """Where the text of a raw text element ``name`` ends, as the tokenizer finds it."""
@@ -106,6 +129,14 @@ class StructureGate:
         if self.max_depth is not None:
             # a start tag nests one element, or three when it implies table rows and sections
             self._most_tags = self.max_depth // (1 if policy.tags <= MODELLED else 3)
+        self._levels = NESTED_DEPTH if self.max_depth is None else min(NESTED_DEPTH, self.max_depth)
+        self._provable = frozenset(name for name, kind in self.classes.items() if kind != _RAW)
+        most = "*+" if self.max_attributes is None else f"{{0,{self.max_attributes}}}+"
+        self._tags = re.compile(  # (names are checked on the few distinct ones found)
+            rf"<(/?[A-Za-z][A-Za-z0-9]*+)(?=[\t\n\f\r />]){_PROVABLE_ATTRIBUTE}{most}"
+            r"[\t\n\f\r /]*+>",
+            re.VERBOSE,
+        )
 
     def quick(self, html: str) -> bool:
         """True when ``html`` cannot break a limit: at most 16 KB (so no attribute flood is
@@ -117,15 +148,47 @@ class StructureGate:
         tags = html.count("<")
         return tags <= self._most_tags and tags * tags <= BASE_WORK + WORK_PER_TAG * tags
 
+    def nested(self, html: str) -> bool:
+        """True when ``html`` is provably inside the model as it is: every ``<`` starts a
+        well-formed tag of a modelled name (with at most ``max_attributes`` attributes), the
+        elements nest perfectly (some may be left open at the end) at most 8 (and
+        ``max_depth``) deep, no block is inside a ``<p>`` and no ``<a>`` inside an ``<a>``. A
+        last ``<`` with no ``>`` after it is not looked at: the tokenizer ends inside that tag,
+        or in text, and makes no element of it."""
+        last = html.rfind("<")
+        if last < 0:
+            return True
+        if html.find(">", last) < 0:
+            html = html[:last]
+        if "<!" in html:  # a comment, CDATA or doctype: fails below, found sooner here
+            return False
+        tags = self._tags.findall(html)
+        if len(tags) != html.count("<") or len(tags) * self._levels > BASE_WORK:
+            return False
+        if not all(tag.lstrip("/").lower() in self._provable for tag in set(tags)):
+            return False
+        sequence = f" {' '.join(tags).lower()} "
+        if _BLOCK_IN_P.search(sequence) is not None or _A_IN_A.search(sequence) is not None:
+            return False
+        sequence = _VOID_START.sub("", sequence)
+        levels = 0
+        while levels < self._levels:  # each pass takes away the innermost elements
+            sequence, removed = _INNERMOST.subn("", sequence)
+            if not removed:
+                break
+            levels += 1
+        still_open = sequence.split()  # start tags the input ends inside, one within the other
+        return "/" not in sequence and levels + len(still_open) <= self._levels
+
     def __call__(self, html: str) -> str:
         """``html`` itself when it is within the limits, else the rewrite described above."""
-        if self.quick(html):
+        if self.quick(html) or self.nested(html):
             return html
         return _Scan(self, html).run()
 
     def within(self, html: str) -> bool:
         """True when ``html`` is inside every limit as it is (the gate returns it unchanged)."""
-        if self.quick(html):
+        if self.quick(html) or self.nested(html):
             return True
         scan = _Scan(self, html)
         scan.run()
