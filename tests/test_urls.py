@@ -112,3 +112,45 @@ def test_quick_check_agrees_with_reading_the_scheme(value: str) -> None:
     # printable ASCII takes a one-regex shortcut; it must agree with url_scheme's reading
     scheme = url_scheme(value)
     assert is_safe_url(value, PROTOCOLS) is (scheme is None or scheme in PROTOCOLS)
+
+
+_URL_PIECES = st.sampled_from(
+    ["http:", "HTTPS:", "mailto:", "javascript:", "java&#x09;script:", "&#106;avascript:",
+     "data:", "/", "?", "#", "//", " ", "x", "a b", "&amp;", "&", "&lt;", "&quot;", "é", "%20",
+     "\u200b", "\x7f", "&#x3a;", ":"]
+)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["a href", "q cite", "blockquote cite", "abbr title"]),
+            st.lists(_URL_PIECES, max_size=4),
+        ),
+        min_size=1,
+        max_size=4,
+    ),
+    st.sampled_from(["", ' href="javascript:x" in text ']),
+)
+def test_the_nh3_engine_keeps_exactly_the_safe_urls(
+    links: list[tuple[str, list[str]]], text: str
+) -> None:
+    # the engine's one search skips plainly safe values; every other URL value is decided by
+    # is_safe_url, and only inside a tag (text that reads ' href="' is left alone)
+    import html
+    import re
+
+    from safecomment.engines import Nh3Engine
+
+    engine = Nh3Engine(DEFAULT_POLICY)
+    markup = "".join(
+        f'<{tag}="{"".join(value)}">t</{tag.split()[0]}>{text}' for tag, value in links
+    )
+    out = engine.clean(markup)
+    raw = engine._cleaner.clean(markup)
+    for value in re.findall(r'<[a-z]+ [^>]*?(?:href|cite)="([^"]*)"', out):
+        assert is_safe_url(html.unescape(value), PROTOCOLS)
+    before = re.findall(r'<[a-z]+ [^>]*?(?:href|cite)="([^"]*)"', raw)
+    kept = [v for v in before if is_safe_url(html.unescape(v), PROTOCOLS)]
+    assert re.findall(r'<[a-z]+ [^>]*?(?:href|cite)="([^"]*)"', out) == kept
+    assert out.count(' href="javascript:x" in text ') == raw.count(' href="javascript:x" in text ')

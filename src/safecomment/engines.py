@@ -61,15 +61,19 @@ class Nh3Engine:
                 "the nh3 engine can only strip disallowed tags; use engine='bleach' to escape them"
             )
         self._is_safe = url_checker(policy.protocols)
-        # An allowed scheme or a path, then printable ASCII with no space, quote, '<', '>', and
-        # '&' only as '&amp;', up to the closing quote: safe with no decoding to do.
-        schemes = "|".join(re.escape(scheme) for scheme in sorted(policy.protocols))
-        url_char = r"[!#-%'-;=?-~]"
-        self._plainly_safe = re.compile(
-            rf'(?:(?:{schemes}):|[/?#]){url_char}*(?:&amp;{url_char}*)*"', re.IGNORECASE
-        ).match
         used = set().union(*policy.attributes.values()) if policy.attributes else set()
-        self._markers = tuple(f' {name}="' for name in sorted(policy.url_attributes & used))
+        names = sorted(policy.url_attributes & used)
+        # One search finds the URL attribute values to look at: a '="' right after ' href' (or
+        # another URL attribute), unless the value is plainly safe (an allowed scheme or a path,
+        # then printable ASCII with no space, quote, '<', '>', and '&' only as '&amp;', up to the
+        # closing quote). The '="' prefix keeps the search at C speed, with no Python per link.
+        self._suspect: Callable[[str, int], re.Match[str] | None] | None = None
+        if names:
+            after_name = "|".join(f'(?<= {re.escape(name)}=")' for name in names)
+            schemes = "|".join(re.escape(scheme) for scheme in sorted(policy.protocols))
+            url_char = r"[!#-%'-;=?-~]"
+            plainly_safe = rf'(?i:(?:{schemes}):|[/?#]){url_char}*+(?:&amp;{url_char}*+)*+"'
+            self._suspect = re.compile(rf'="(?:{after_name})(?!{plainly_safe})').search
         self._cleaner = nh3.Cleaner(
             tags=set(policy.tags),
             clean_content_tags=set(policy.drop_content),
@@ -86,37 +90,32 @@ class Nh3Engine:
     def clean(self, text: str) -> str:
         """Parse and sanitise ``text`` (already free of lone surrogates)."""
         out: str = self._cleaner.clean(text)
-        for marker in self._markers:
-            if marker in out:
-                out = self._drop_unsafe(out, marker)
+        if self._suspect is not None and (found := self._suspect(out, 0)) is not None:
+            out = self._drop_unsafe(out, found)
         return out
 
-    def _drop_unsafe(self, out: str, marker: str) -> str:
+    def _drop_unsafe(self, out: str, found: re.Match[str] | None) -> str:
         # nh3 output escapes '<' in text and '"', '<', '>' in attribute values, so a marker
         # (' href="') after a '<' with no '>' since is an attribute; its value ends at the next '"'.
         pieces: list[str] = []
         kept = 0  # out[:kept] is already in pieces
         scanned = 0  # the last '<' and '>' before `scanned` are known, so the scan stays linear
         last_lt = last_gt = -1
-        start = out.find(marker)
-        while start >= 0:
-            value_start = start + len(marker)
-            plain = self._plainly_safe(out, value_start)
-            if plain is not None:  # the common case, decided by one regex match
-                start = out.find(marker, plain.end())
-                continue
+        while found is not None:
+            value_start = found.end()
             value_end = out.find('"', value_start)
             if value_end < 0:
                 break
             value = out[value_start:value_end]
             if not self._is_safe(html.unescape(value) if "&" in value else value):
+                start = out.rfind(" ", scanned, found.start())  # where ' href="' begins
                 last_lt = max(last_lt, out.rfind("<", scanned, start))
                 last_gt = max(last_gt, out.rfind(">", scanned, start))
                 scanned = start
                 if last_lt > last_gt:
                     pieces.append(out[kept:start])
                     kept = value_end + 1
-            start = out.find(marker, value_end + 1)
+            found = self._suspect(out, value_end + 1) if self._suspect is not None else None
         pieces.append(out[kept:])
         return "".join(pieces)
 
