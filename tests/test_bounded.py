@@ -254,12 +254,13 @@ def test_what_the_nesting_proof_accepts_the_scan_gives_back(pieces: list[str], g
     # well-formed trees (which the proof accepts) mixed with pieces that break them
     from safecomment.structure import _Scan
 
-    html = "".join(pieces)
     structure = _GATES[gate]
-    if structure.nested(html):
-        last = html.rfind("<")  # the scan drops an unfinished last tag: the engines do too
-        assert _Scan(structure, html).run() in (html, html[:last])
-        assert structure(html) is html
+    # short, and past the first 4 KB, which nested() reads on its own before the rest
+    for html in ("".join(pieces), "<i>x</i> " * 600 + "".join(pieces)):
+        if structure.nested(html):
+            last = html.rfind("<")  # the scan drops an unfinished last tag: the engines do too
+            assert _Scan(structure, html).run() in (html, html[:last])
+            assert structure(html) is html
 
 
 def test_well_formed_comment_markup_is_proved_without_the_scan() -> None:
@@ -295,3 +296,6 @@ def test_well_formed_comment_markup_is_proved_without_the_scan() -> None:
 )
 def test_the_nesting_proof_leaves_everything_else_to_the_scan(html: str) -> None:
     assert not GATE.nested(html)
+    for at in (0, 4000, 4090, 4096, 5000):  # before, across and after the first part it reads
+        padding = ("<i>x</i>" + " " * 100) * (at // 108) + " " * (at % 108)
+        assert GATE.nested(padding + "<b>y</b>") and not GATE.nested(padding + html)

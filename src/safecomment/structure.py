@@ -87,6 +87,7 @@ kept start tags, which an engine's output holds too, makes cleaning an output ag
 unchanged (a budget by length would shrink with the tags and comments an engine drops)."""
 
 
+_FIRST_LOOK: Final = 4096  # characters nested() reads before the rest of the input
 NESTED_DEPTH: Final = 8
 """The deepest markup :meth:`StructureGate.nested` proves (one regex pass per level)."""
 
@@ -94,7 +95,7 @@ NESTED_DEPTH: Final = 8
 # the tokenizer's ends, attributes with plain names and a quoted ("<" excluded) or plain unquoted
 # value, each after white space. Possessive throughout: a tag that fails fails in linear time.
 _SPACE: Final = r"[\t\n\f\r ]"
-_PROVABLE_ATTRIBUTE: Final = rf"""(?>{_SPACE}++[A-Za-z_:][-A-Za-z0-9_:.]*+
+_PROVABLE_ATTRIBUTE: Final = rf"""(?:{_SPACE}++[A-Za-z_:][-A-Za-z0-9_:.]*+
     (?:{_SPACE}*+={_SPACE}*+(?:"[^"<]*+"|'[^'<]*+'|[^\t\n\f\r "'=<>`]++))?+)"""
 # Over the sequence of tag names (" b i /i /b "): a void start tag (nothing to pair), an innermost
 # element (its start tag right before its end tag), and the two nestings the model rewrites.
@@ -132,9 +133,10 @@ class StructureGate:
         self._levels = NESTED_DEPTH if self.max_depth is None else min(NESTED_DEPTH, self.max_depth)
         self._provable = frozenset(name for name, kind in self.classes.items() if kind != _RAW)
         most = "*+" if self.max_attributes is None else f"{{0,{self.max_attributes}}}+"
-        self._tags = re.compile(  # (names are checked on the few distinct ones found)
-            rf"<(/?[A-Za-z][A-Za-z0-9]*+)(?=[\t\n\f\r />]){_PROVABLE_ATTRIBUTE}{most}"
-            r"[\t\n\f\r /]*+>",
+        # every '<' matches: a tag of the subset gives its name (checked on the few distinct
+        # ones found), anything else gives ""
+        self._tags = re.compile(
+            rf"<(?:(/?[A-Za-z][A-Za-z0-9]*+){_PROVABLE_ATTRIBUTE}{most}[\t\n\f\r /]*+>)?+",
             re.VERBOSE,
         )
 
@@ -158,14 +160,19 @@ class StructureGate:
         last = html.rfind("<")
         if last < 0:
             return True
-        if html.find(">", last) < 0:
-            html = html[:last]
-        if "<!" in html:  # a comment, CDATA or doctype: fails below, found sooner here
+        end = len(html) if html.find(">", last) >= 0 else last
+        # markup that is not provable mostly shows it early: read a first part, then the rest
+        # (no tag of the subset holds a '<', so none straddles a '<')
+        split = html.find("<", _FIRST_LOOK, end)
+        tags = self._tags.findall(html, 0, end if split < 0 else split)
+        if not self._provable_names(tags):
             return False
-        tags = self._tags.findall(html)
-        if len(tags) != html.count("<") or len(tags) * self._levels > BASE_WORK:
-            return False
-        if not all(tag.lstrip("/").lower() in self._provable for tag in set(tags)):
+        if split >= 0:
+            rest = self._tags.findall(html, split, end)
+            if not self._provable_names(rest):
+                return False
+            tags += rest
+        if len(tags) * self._levels > BASE_WORK:
             return False
         sequence = f" {' '.join(tags).lower()} "
         if _BLOCK_IN_P.search(sequence) is not None or _A_IN_A.search(sequence) is not None:
@@ -179,6 +186,10 @@ class StructureGate:
             levels += 1
         still_open = sequence.split()  # start tags the input ends inside, one within the other
         return "/" not in sequence and levels + len(still_open) <= self._levels
+
+    def _provable_names(self, tags: list[str]) -> bool:
+        """Every tag found is of a modelled name ("" is a '<' that starts no tag of the subset)."""
+        return all(tag.lstrip("/").lower() in self._provable for tag in set(tags))
 
     def __call__(self, html: str) -> str:
         """``html`` itself when it is within the limits, else the rewrite described above."""
