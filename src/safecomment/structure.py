@@ -363,9 +363,10 @@ class _Scan:
                     starts.pop()
                     is_open[name] -= 1
                     continue
-            if kind is None and not rewriting and (token := match(html, start)) is not None:
+            token = None
+            if kind is None and (token := match(html, start)) is not None:
                 # a start tag with attributes, read by the tokenizer's regex (its quoted values
-                # may hold '<': the pieces inside it are not tags)
+                # may hold '<': the pieces inside it are not tags); what it read is passed on
                 if token[2] is not None and token[4] is not None and not token[1]:
                     name = token[2].lower()
                     kind = classes.get(name)
@@ -400,7 +401,7 @@ class _Scan:
                     self.flattened[name] = self.flattened.get(name, 0) + 1
                     continue
             self.formatting, self.work, self.credit = formatting, work, credit
-            resume = self.token(start)
+            resume = self.token(start, token)
             formatting, work, credit = self.formatting, self.work, self.credit
         self.steps, self.formatting, self.work, self.credit = steps, formatting, work, credit
         if self.out is None:
@@ -439,21 +440,24 @@ class _Scan:
         self.skip(start, start + close + 2)
         return True
 
-    def token(self, start: int) -> int:
-        """Read the token at the '<' at ``start``; return where it ends. A tag with no quote
-        ends at the first '>' (only a quoted value can hold one): found by str methods, however
-        many attributes it has; anything else by the tokenizer's regex."""
+    def token(self, start: int, token: re.Match[str] | None = None) -> int:
+        """Read the token at the '<' at ``start`` (``token``: the tokenizer's regex has read it
+        already); return where it ends. A tag with no quote ends at the first '>' (only a
+        quoted value can hold one): found by str methods, however many attributes it has;
+        anything else by the tokenizer's regex."""
         html = self.html
-        close = html.find(">", start)
-        if close > 0:
-            inside = html[start + 1 : close]
-            if '"' not in inside and "'" not in inside:
-                is_end = inside[:1] == "/"
-                found = _TAG_NAME.match(inside, 1 if is_end else 0)
-                if found is not None:
-                    attributes = inside[found.end() :]
-                    return self.tag(found.group().lower(), is_end, start, close + 1, attributes)
-        token = _TOKEN.match(html, start)
+        if token is None:
+            close = html.find(">", start)
+            if close > 0:
+                inside = html[start + 1 : close]
+                if '"' not in inside and "'" not in inside:
+                    is_end = inside[:1] == "/"
+                    found = _TAG_NAME.match(inside, 1 if is_end else 0)
+                    if found is not None:
+                        attributes = inside[found.end() :]
+                        name = found.group().lower()
+                        return self.tag(name, is_end, start, close + 1, attributes)
+            token = _TOKEN.match(html, start)
         if token is None:  # '<' then a character that starts no tag: text
             return start + 1
         end = token.end()
