@@ -14,7 +14,9 @@ the contenders chunk by chunk; each chunk's time is the best of N (thread CPU ti
   the mixed corpus no slower than with the old depth gate (kept here, timed in the same run).
 
 Usage: ``python benchmarks/bench_sanitize.py [--quick] [--strict] [--seed N] [--repeat N]
-[--profile]``. It exits non-zero on a failed goal only with ``--strict``.
+[--profile] [--before SRC]``; ``--before`` times another checkout's ``sanitize()`` (its ``src``
+directory, e.g. a worktree of an older commit) in this process too. It exits non-zero on a
+failed goal only with ``--strict``.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import gc
+import importlib.util
 import platform
 import pstats
 import random
@@ -30,6 +33,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import NamedTuple
 
 import bleach
@@ -386,22 +390,40 @@ class Goals:
         self.lines.append(f"  {'PASS' if ok else 'FAIL'}  {label}: {value:.2f}x (goal {goal})")
 
 
-def bench_mixed(corpus: list[str], repeat: int, goals: Goals) -> dict[str, Timing]:
-    """The headline comparison on the mixed corpus."""
+def load_before(src: Path) -> Callable[[str], object]:
+    """``sanitize`` of the safecomment package under ``src`` (another checkout's ``src``
+    directory), imported beside this one as ``safecomment_before``."""
+    init = src / "safecomment" / "__init__.py"
+    if not init.is_file():
+        raise SystemExit(f"--before: no safecomment package under {src}")
+    spec = importlib.util.spec_from_file_location(
+        "safecomment_before", init, submodule_search_locations=[str(init.parent)]
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["safecomment_before"] = module
+    spec.loader.exec_module(module)
+    before: Callable[[str], object] = module.sanitize
+    return before
+
+
+def bench_mixed(
+    corpus: list[str], repeat: int, goals: Goals, before: Callable[[str], object] | None = None
+) -> dict[str, Timing]:
+    """The headline comparison on the mixed corpus (and against ``before``, when given)."""
     no_autolink = Sanitizer(DEFAULT_POLICY.replace(autolink=False))
     no_fast_path = Sanitizer(DEFAULT_POLICY.replace(autolink=False), fast_path=False)
-    timings = best_of(
-        {
-            "raw nh3.Cleaner (baseline)": raw_nh3(),
-            "Sanitizer(autolink=False)": no_autolink.clean,
-            "Sanitizer(autolink=False, fast_path=False)": no_fast_path.clean,
-            "Sanitizer().clean (reused)": Sanitizer().clean,
-            "sanitize() (full default policy)": sanitize,
-            "sanitize() with the old depth gate": old_gate_sanitizer().clean,
-        },
-        corpus,
-        repeat,
-    )
+    contenders: dict[str, Callable[[str], object]] = {
+        "raw nh3.Cleaner (baseline)": raw_nh3(),
+        "Sanitizer(autolink=False)": no_autolink.clean,
+        "Sanitizer(autolink=False, fast_path=False)": no_fast_path.clean,
+        "Sanitizer().clean (reused)": Sanitizer().clean,
+        "sanitize() (full default policy)": sanitize,
+        "sanitize() with the old depth gate": old_gate_sanitizer().clean,
+    }
+    if before is not None:
+        contenders["sanitize() of --before"] = before
+    timings = best_of(contenders, corpus, repeat)
     base = timings["raw nh3.Cleaner (baseline)"].seconds
     print_table("Mixed corpus: default policy vs raw nh3", timings, "raw nh3.Cleaner (baseline)")
     ratio = base / timings["Sanitizer(autolink=False)"].seconds
@@ -414,6 +436,13 @@ def bench_mixed(corpus: list[str], repeat: int, goals: Goals) -> dict[str, Timin
     )
     goals.check("sanitize() after vs before the structural gate", ratio, ratio >= 0.97,
                 ">= 1.0x, 3% noise")
+    if before is not None:
+        ratio = (
+            timings["sanitize() of --before"].seconds
+            / timings["sanitize() (full default policy)"].seconds
+        )
+        goals.check("sanitize() vs --before's sanitize()", ratio, ratio >= 0.97,
+                    ">= 1.0x, 3% noise")
     return timings
 
 
@@ -619,7 +648,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=20240601, help="corpus seed")
     parser.add_argument("--repeat", type=int, help="best of N passes (default 5, quick 3)")
     parser.add_argument("--profile", action="store_true", help="also cProfile sanitize()")
+    parser.add_argument(
+        "--before", type=Path, metavar="SRC",
+        help="another checkout's src directory: time its sanitize() on the mixed corpus too",
+    )
     args = parser.parse_args(argv)
+    before = None if args.before is None else load_before(args.before)
     repeat = args.repeat or (3 if args.quick else 5)
     count = 300 if args.quick else 1500
     bucket_bytes = (256 if args.quick else 1024) * 1024
@@ -640,7 +674,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
 
     goals = Goals()
-    mixed = bench_mixed(corpus, repeat, goals)
+    mixed = bench_mixed(corpus, repeat, goals, before)
     bench_breakdown(samples, repeat)
     bench_bleach(corpus, max(1, repeat // 2), mixed, goals)
     bench_verify(corpus, max(1, repeat // 2), mixed)
