@@ -24,6 +24,7 @@ nested and shallow. Such an input is exactly one the scan would return unchanged
 
 from __future__ import annotations
 
+import collections
 import functools
 import html as html_module
 import itertools
@@ -172,8 +173,8 @@ class StructureGate:
             if not self._provable_names(rest):
                 return False
             tags += rest
-        if len(tags) * self._levels > BASE_WORK:
-            return False
+        if len(tags) * self._levels > BASE_WORK and self._unpaid(tags) * self._levels > BASE_WORK:
+            return False  # the scan's budget: each start tag walks at most `levels` elements
         sequence = f" {' '.join(tags).lower()} "
         if _BLOCK_IN_P.search(sequence) is not None or _A_IN_A.search(sequence) is not None:
             return False
@@ -186,6 +187,12 @@ class StructureGate:
             levels += 1
         still_open = sequence.split()  # start tags the input ends inside, one within the other
         return "/" not in sequence and levels + len(still_open) <= self._levels
+
+    def _unpaid(self, tags: list[str]) -> int:
+        """How many of ``tags`` are start tags the rewrite would not keep: their stack walks
+        do not raise the scan's budget, which grows with every kept start tag."""
+        counts = collections.Counter(tags)
+        return sum(n for tag, n in counts.items() if tag[0] != "/" and tag.lower() not in self.kept)
 
     def _provable_names(self, tags: list[str]) -> bool:
         """Every tag found is of a modelled name ("" is a '<' that starts no tag of the subset)."""
