@@ -81,12 +81,14 @@ def test_the_grammar_reads_markup_as_html5libs_tokenizer(html: str) -> None:
 @pytest.mark.parametrize(
     ("html", "groups"),
     [
-        ("<b>", {"name": "b", "attributes": "", "closed": ">"}),
-        ('<B title="x>y" =z>', {"name": "B", "attributes": ' title="x>y" =z', "closed": ">"}),
+        ("<b>", {"end": "", "name": "b", "attributes": "", "closed": ">"}),
+        ('<B title="x>y" =z>', {"end": "", "name": "B", "attributes": ' title="x>y" =z',
+                                "closed": ">"}),
         ("</b x>", {"end": "/", "name": "b", "attributes": " x", "closed": ">"}),
-        ("<b/c>", {"name": "b", "attributes": "/c", "closed": ">"}),
-        ('<b title="x>y', {"name": "b", "attributes": ' title="x>y'}),  # the input ends inside it
-        ("<b title='x", {"name": "b", "attributes": " title='x"}),
+        ("<b/c>", {"end": "", "name": "b", "attributes": "/c", "closed": ">"}),
+        # the input ends inside the tag: not closed
+        ('<b title="x>y', {"end": "", "name": "b", "attributes": ' title="x>y'}),
+        ("<b title='x", {"end": "", "name": "b", "attributes": " title='x"}),
         ("<!-->", {"comment": ">"}),
         ("<!--x--!>", {"comment": "x--!>"}),
         ("<!--x", {"comment": "x"}),

@@ -32,16 +32,16 @@ a tag's attribute run, ``finditer`` finds each one (white space and '/' separate
 
 TOKEN: Final = re.compile(
     rf"""<(?:
-        (?P<end>/)?(?P<name>{_TAG_NAME})(?P<attributes>{_ATTRIBUTES})(?:(?P<closed>>)|\Z)
-      | !--(?P<comment>-?>|[\s\S]*?(?:--!?>|\Z))
+        !--(?P<comment>-?>|[\s\S]*?(?:--!?>|\Z))
+      | (?P<end>/?)(?P<name>{_TAG_NAME})(?P<attributes>{_ATTRIBUTES})(?:(?P<closed>>)|\Z)
       | (?P<bogus>[!?]|/[^A-Za-z>])[^>]*+(?:>|\Z)
       | />
     )""",
     re.VERBOSE,
 )
-"""One token at a '<': a start tag, or with ``end`` an end tag (``name``, its ``attributes``
-run, and ``closed`` unless the input ends inside it: then the tokenizer emits nothing); a
-comment (``comment``: its body and end); a bogus comment (``bogus``: ``<!x>``, ``<?x>``,
+"""One token at a '<': a comment (``comment``: its body and end); a start tag, or an end tag
+when ``end`` is '/' (``name``, its ``attributes`` run, and ``closed`` unless the input ends
+inside it: then the tokenizer emits nothing); a bogus comment (``bogus``: ``<!x>``, ``<?x>``,
 ``</ x>``, doctypes and CDATA outside foreign content); or ``</>``, which emits nothing and sets
 no group. Every branch ends at the '>' the tokenizer stops at or at the end of the input. No
 match: the '<' is text (``<`` then a space, ``</`` at the end of the input)."""
