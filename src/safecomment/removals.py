@@ -155,20 +155,20 @@ class RemovalFinder:
                 at = text.find("<", at + 1)
                 continue
             end = token.end()
-            if token.group("comment") is not None:
-                found.add("comment", "", token.group("comment").removesuffix("-->"), "not_allowed")
-            elif token.group("bogus") is not None:
+            if (comment := token["comment"]) is not None:
+                found.add("comment", "", comment.removesuffix("-->"), "not_allowed")
+            elif token["bogus"] is not None:
                 body = token.group()
                 name = "doctype" if body[:9].lower() == "<!doctype" else "bogus"
                 found.add("comment", name, body, "not_allowed")
-            elif token.group("closed") and not token.group("end"):  # a start tag
-                name = token.group("name").lower()
+            elif token["closed"] and not token["end"]:  # a start tag
+                name = token["name"].lower()
                 if name in self._raw_text:
                     end = raw_text_end(text, name, end)
                 allowed = name in policy.tags
                 if not allowed:
                     found.add("element", name, text[at:end], "not_allowed")
-                for attribute, value in self._attributes(token.group("attributes")):
+                for attribute, value in self._attributes(token["attributes"]):
                     if not allowed or attribute not in policy.attributes_for(name):
                         found.add("attribute", attribute, value, "not_allowed")
                     elif attribute in policy.url_attributes and not self._is_safe(value):
@@ -182,11 +182,11 @@ class RemovalFinder:
         tokenizer drops repeats), entities left as written."""
         seen: set[str] = set()
         for match in ATTRIBUTE.finditer(source):
-            name = match.group("name").lower()
+            name = match["name"].lower()
             if name in seen:
                 continue
             seen.add(name)
-            value = match.group("value") or ""
+            value = match["value"] or ""
             if value[:1] in ("'", '"'):
                 value = value[1:-1]
             yield name, value
