@@ -4,9 +4,9 @@ removal scan.
 Each expression reads markup the way the WHATWG tokenizer does from its data state: a tag name
 ends at white space, '/' or '>'; an attribute name may start with '='; a quoted value runs to
 its quote, or to the end of the input when that quote never comes (the tokenizer then ends
-inside the tag and emits nothing of it). The grammar is deterministic, so every quantifier is
-possessive: the same matches, no backtracking state to keep, and a match that fails fails in
-linear time.
+inside the tag and emits nothing of it). The grammar is deterministic, so every quantifier in
+a tag is possessive: the same matches, no backtracking state to keep, and a match that fails
+fails in linear time.
 """
 
 from __future__ import annotations
