@@ -16,11 +16,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from . import tokens
 from .deceptive import deceptive_links
 from .engines import SCRIPTING
 from .hygiene import CONTROLS, NUMERIC_REFERENCE, TextHygiene, reference_code
 from .policy import Policy
+from .tokens import ATTRIBUTE, RAW_TEXT, TOKEN, raw_text_end
 from .urls import url_checker, url_scheme
 
 RemovalKind = Literal["element", "attribute", "url", "comment", "control", "bidi", "link"]
@@ -109,7 +109,7 @@ class RemovalFinder:
         self.policy = policy
         # noscript's content is text only where the parser runs with scripting on: html5ever
         # (nh3) does, html5lib (bleach) does not
-        self._raw_text = tokens.RAW_TEXT if engine in SCRIPTING else tokens.RAW_TEXT - {"noscript"}
+        self._raw_text = RAW_TEXT if engine in SCRIPTING else RAW_TEXT - {"noscript"}
         self._hygiene = TextHygiene(policy)
         self._is_safe = url_checker(policy.protocols)
         removed = self._hygiene.removed
@@ -148,9 +148,10 @@ class RemovalFinder:
 
     def _scan_markup(self, text: str, found: _Collector) -> None:
         policy = self.policy
+        match = TOKEN.match  # bound once for the loop
         at = text.find("<")
         while at >= 0:
-            token = tokens.TOKEN.match(text, at)
+            token = match(text, at)
             if token is None:  # a '<' that starts no tag is text
                 at = text.find("<", at + 1)
                 continue
@@ -164,7 +165,7 @@ class RemovalFinder:
             elif token["closed"] and not token["end"]:  # a start tag
                 name = token["name"].lower()
                 if name in self._raw_text:
-                    end = tokens.raw_text_end(text, name, end)
+                    end = raw_text_end(text, name, end)
                 allowed = name in policy.tags
                 if not allowed:
                     found.add("element", name, text[at:end], "not_allowed")
@@ -181,7 +182,7 @@ class RemovalFinder:
         """Each attribute's lower-cased name and value, the first of each name only (the
         tokenizer drops repeats), entities left as written."""
         seen: set[str] = set()
-        for match in tokens.ATTRIBUTE.finditer(source):
+        for match in ATTRIBUTE.finditer(source):
             name = match["name"].lower()
             if name in seen:
                 continue

@@ -29,9 +29,13 @@ import itertools
 import re
 from typing import Final
 
-from . import tokens
 from .engines import SCRIPTING
 from .policy import Policy
+from .tokens import ATTRIBUTE, RAW_TEXT, SPACE, TAG_NAME, TOKEN, raw_text_end
+
+# Bound once for the per-token path: on CPython 3.11 a method called on a name imported with
+# "from ... import" is looked up as a plain attribute, a new bound method on every call.
+_match_token, _match_tag_name = TOKEN.match, TAG_NAME.match
 
 # How the tree builder treats each tag the model follows.
 _PHRASING, _FORMATTING, _BLOCK, _VOID, _A, _HR, _RAW = range(7)
@@ -50,7 +54,7 @@ _CLASSES: Final = {
     **dict.fromkeys(("br", "img", "wbr"), _VOID),
     "a": _A,
     "hr": _HR,
-    **dict.fromkeys(tokens.RAW_TEXT, _RAW),
+    **dict.fromkeys(RAW_TEXT, _RAW),
 }
 MODELLED: Final = frozenset(name for name, kind in _CLASSES.items() if kind != _RAW)
 """The tags the model follows; any other tag leaves it."""
@@ -72,8 +76,8 @@ NESTED_DEPTH: Final = 8
 # A tag as the tokenizer reads it, in the well-formed subset the proof accepts: a name ending where
 # the tokenizer's ends, attributes with plain names and a quoted ("<" excluded) or plain unquoted
 # value, each after white space. Possessive throughout: a tag that fails fails in linear time.
-_PROVABLE_ATTRIBUTE: Final = rf"""(?>{tokens.SPACE}++[A-Za-z_:][-A-Za-z0-9_:.]*+
-    (?:{tokens.SPACE}*+={tokens.SPACE}*+(?:"[^"<]*+"|'[^'<]*+'|[^\t\n\f\r "'=<>`]++))?+)"""
+_PROVABLE_ATTRIBUTE: Final = rf"""(?>{SPACE}++[A-Za-z_:][-A-Za-z0-9_:.]*+
+    (?:{SPACE}*+={SPACE}*+(?:"[^"<]*+"|'[^'<]*+'|[^\t\n\f\r "'=<>`]++))?+)"""
 # Over the sequence of tag names (" b i /i /b "): a void start tag (nothing to pair), an innermost
 # element (its start tag right before its end tag), and the two nestings the model rewrites.
 _VOID_START: Final = re.compile(r" (?:br|hr|img|wbr)(?= )")
@@ -256,7 +260,7 @@ class _Scan:
         shortened = self.shortened.get(start)
         if shortened is not None:
             return shortened
-        token = tokens.TOKEN.match(self.html, start)
+        token = _match_token(self.html, start)
         assert token is not None
         return token.group()
 
@@ -291,7 +295,7 @@ class _Scan:
         names, starts, is_open = self.names, self.starts, self.open
         max_depth = len(html) + 1 if gate.max_depth is None else gate.max_depth
         long_attributes = len(html) if gate.max_attributes is None else 2 * gate.max_attributes
-        match = tokens.TOKEN.match
+        match = _match_token
         escape = gate.escape
         name, attributes = "", ""
         pieces = html.split("<")
@@ -410,11 +414,11 @@ class _Scan:
             inside = html[start + 1 : close]
             if '"' not in inside and "'" not in inside:
                 is_end = inside[:1] == "/"
-                found = tokens.TAG_NAME.match(inside, 1 if is_end else 0)
+                found = _match_tag_name(inside, 1 if is_end else 0)
                 if found is not None:
                     attributes = inside[found.end() :]
                     return self.tag(found.group().lower(), is_end, start, close + 1, attributes)
-        token = tokens.TOKEN.match(html, start)
+        token = _match_token(html, start)
         if token is None:  # '<' then a character that starts no tag: text
             return start + 1
         end = token.end()
@@ -494,7 +498,7 @@ class _Scan:
     def limit_attributes(tag: str, name: str, attributes: str, limit: int) -> str:
         """A tag with more than ``limit`` attributes keeps its first ``limit``."""
         kept = 0
-        for count, attribute in enumerate(tokens.ATTRIBUTE.finditer(attributes), 1):
+        for count, attribute in enumerate(ATTRIBUTE.finditer(attributes), 1):
             if count > limit:
                 return f"<{tag[1:1 + len(name)]}{attributes[:kept]}>"
             kept = attribute.end()
@@ -525,8 +529,8 @@ class _Scan:
         """An element whose content is text to the tokenizer, dropped with its tags; its text is
         kept, escaped, unless the policy drops its content."""
         html = self.html
-        close = tokens.raw_text_end(html, name, end)
-        tail = tokens.TOKEN.match(html, close)  # its end tag, if any
+        close = raw_text_end(html, name, end)
+        tail = _match_token(html, close)  # its end tag, if any
         close_end = close if tail is None else tail.end()
         self.rewrite(start)
         escape = self.gate.escape
