@@ -20,6 +20,7 @@ from .deceptive import deceptive_links
 from .engines import SCRIPTING
 from .hygiene import CONTROLS, NUMERIC_REFERENCE, TextHygiene, reference_code
 from .policy import Policy
+from .tokens import ATTRIBUTE, RAW_TEXT, TOKEN, raw_text_end
 from .urls import url_checker, url_scheme
 
 RemovalKind = Literal["element", "attribute", "url", "comment", "control", "bidi", "link"]
@@ -35,39 +36,7 @@ EXCERPT_CHARS: Final = 60
 MAX_DISTINCT: Final = 100
 """Distinct removals listed per clean; past it, further ones are counted under ``name="*"``."""
 
-# One attribute as the tokenizer reads it: a name (its first character may be '='), then maybe
-# '=' and a value, double- or single-quoted (to the end of the input when unclosed) or unquoted.
-# The grammar is deterministic, so every quantifier is possessive: the same matches, and no
-# backtracking state to keep (4x faster on a tag of a thousand attributes).
-_NAME: Final = r"[^\t\n\f\r />][^\t\n\f\r /=>]*+"
-_EQUALS: Final = r"[\t\n\f\r ]*+=[\t\n\f\r ]*+"
-_VALUE: Final = r"""(?:"[^"]*+(?:"|\Z)|'[^']*+(?:'|\Z)|[^\t\n\f\r >]*+)"""
-_ATTRIBUTE: Final = re.compile(rf"({_NAME})(?:{_EQUALS}({_VALUE}))?+")
-_ATTRIBUTES: Final = rf"(?:[\t\n\f\r /]++|{_NAME}(?:{_EQUALS}{_VALUE})?+)*+"
-# A start tag (its name, then its attributes), an end tag, a comment, or another markup
-# declaration or processing instruction (a "bogus comment"). Every branch ends at the '>' the
-# tokenizer stops at or at the end of the input, so a match never fails halfway: no backtracking.
-# A tag the input ends inside is dropped by the tokenizer: nothing to report.
-_TOKEN: Final = re.compile(
-    rf"""<(?:
-        (?P<start>[A-Za-z][^\t\n\f\r />]*+)(?P<attributes>{_ATTRIBUTES})(?:(?P<closed>>)|\Z)
-      | /[A-Za-z][^\t\n\f\r />]*+{_ATTRIBUTES}(?:>|\Z)
-      | !--(?P<comment>-?>|[\s\S]*?(?:--!?>|\Z))
-      | (?P<bogus>[!?]|/[^A-Za-z>])[^>]*(?:>|\Z)
-    )""",
-    re.VERBOSE,
-)
-# Elements whose content the tokenizer reads as text up to their own end tag (plaintext never
-# ends), and noscript too where the parser runs with scripting on: html5ever (nh3) does,
-# html5lib (bleach) does not.
-_RAW_TEXT: Final = frozenset("script style xmp iframe noembed noframes textarea title".split())
 _ALL_CONTROLS: Final = frozenset(CONTROLS)
-
-
-@functools.cache
-def _closing(name: str) -> re.Pattern[str]:
-    """Where the raw text of element ``name`` ends: its end tag, or the end of the input."""
-    return re.compile(rf"</{re.escape(name)}[\t\n\f\r />]|\Z", re.IGNORECASE)
 
 
 def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
@@ -138,7 +107,9 @@ class RemovalFinder:
 
     def __init__(self, policy: Policy, engine: str = "nh3") -> None:
         self.policy = policy
-        self._raw_text = _RAW_TEXT | ({"noscript"} if engine in SCRIPTING else set())
+        # noscript's content is text only where the parser runs with scripting on: html5ever
+        # (nh3) does, html5lib (bleach) does not
+        self._raw_text = RAW_TEXT if engine in SCRIPTING else RAW_TEXT - {"noscript"}
         self._hygiene = TextHygiene(policy)
         self._is_safe = url_checker(policy.protocols)
         removed = self._hygiene.removed
@@ -177,29 +148,28 @@ class RemovalFinder:
 
     def _scan_markup(self, text: str, found: _Collector) -> None:
         policy = self.policy
+        match = TOKEN.match  # bound once for the loop
         at = text.find("<")
         while at >= 0:
-            token = _TOKEN.match(text, at)
+            token = match(text, at)
             if token is None:  # a '<' that starts no tag is text
                 at = text.find("<", at + 1)
                 continue
             end = token.end()
-            if token.group("comment") is not None:
-                found.add("comment", "", token.group("comment").removesuffix("-->"), "not_allowed")
-            elif token.group("bogus") is not None:
+            if (comment := token["comment"]) is not None:
+                found.add("comment", "", comment.removesuffix("-->"), "not_allowed")
+            elif token["bogus"] is not None:
                 body = token.group()
                 name = "doctype" if body[:9].lower() == "<!doctype" else "bogus"
                 found.add("comment", name, body, "not_allowed")
-            elif (name := token.group("start")) is not None and token.group("closed"):
-                name = name.lower()
-                if name == "plaintext":
-                    end = len(text)
-                elif name in self._raw_text:
-                    end = _closing(name).search(text, end).start()  # type: ignore[union-attr]
+            elif token["closed"] and not token["end"]:  # a start tag
+                name = token["name"].lower()
+                if name in self._raw_text:
+                    end = raw_text_end(text, name, end)
                 allowed = name in policy.tags
                 if not allowed:
                     found.add("element", name, text[at:end], "not_allowed")
-                for attribute, value in self._attributes(token.group("attributes")):
+                for attribute, value in self._attributes(token["attributes"]):
                     if not allowed or attribute not in policy.attributes_for(name):
                         found.add("attribute", attribute, value, "not_allowed")
                     elif attribute in policy.url_attributes and not self._is_safe(value):
@@ -212,12 +182,12 @@ class RemovalFinder:
         """Each attribute's lower-cased name and value, the first of each name only (the
         tokenizer drops repeats), entities left as written."""
         seen: set[str] = set()
-        for match in _ATTRIBUTE.finditer(source):
-            name = match.group(1).lower()
+        for match in ATTRIBUTE.finditer(source):
+            name = match["name"].lower()
             if name in seen:
                 continue
             seen.add(name)
-            value = match.group(2) or ""
+            value = match["value"] or ""
             if value[:1] in ("'", '"'):
                 value = value[1:-1]
             yield name, value

@@ -25,7 +25,6 @@ nested and shallow. Such an input is exactly one the scan would return unchanged
 from __future__ import annotations
 
 import collections
-import functools
 import html as html_module
 import itertools
 import re
@@ -33,23 +32,11 @@ from typing import Final
 
 from .engines import SCRIPTING
 from .policy import Policy
+from .tokens import ATTRIBUTE, RAW_TEXT, SPACE, TAG_NAME, TOKEN, raw_text_end
 
-# One token at a '<', as the HTML tokenizer reads it: a tag (quoted values may hold '>', a name
-# may start with '='), a comment, or a bogus comment ("<!x>", "<?x>", "</ x>").
-_ATTRIBUTES: Final = r"""(?>(?:[\t\n\f\r /]+|[^\t\n\f\r />][^\t\n\f\r />=]*
-    (?:[\t\n\f\r ]*=[\t\n\f\r ]*(?:"[^"]*"|'[^']*'|[^\t\n\f\r >"'][^\t\n\f\r >]*)?)?)*)"""
-_TOKEN: Final = re.compile(
-    rf"""<(?:(/?)([A-Za-z][^\t\n\f\r />]*)({_ATTRIBUTES})(>)?
-    |!--(?:-?>|[\s\S]*?(?:--!?>|\Z))
-    |[!?/][^>]*>?)""",
-    re.VERBOSE,
-)
-_TAG_NAME: Final = re.compile(r"[A-Za-z][^\t\n\f\r />]*")
-_ATTRIBUTE: Final = re.compile(
-    r"""[^\t\n\f\r />][^\t\n\f\r />=]*
-    (?:[\t\n\f\r ]*=[\t\n\f\r ]*(?:"[^"]*"|'[^']*'|[^\t\n\f\r >"'][^\t\n\f\r >]*)?)?""",
-    re.VERBOSE,
-)
+# Bound once for the per-token path: on CPython 3.11 a method called on a name imported with
+# "from ... import" is looked up as a plain attribute, a new bound method on every call.
+_match_token, _match_tag_name = TOKEN.match, TAG_NAME.match
 
 # How the tree builder treats each tag the model follows.
 _PHRASING, _FORMATTING, _BLOCK, _VOID, _A, _HR, _RAW = range(7)
@@ -68,11 +55,7 @@ _CLASSES: Final = {
     **dict.fromkeys(("br", "img", "wbr"), _VOID),
     "a": _A,
     "hr": _HR,
-    # elements whose content the tokenizer reads as text (plaintext: to the end of the input)
-    **dict.fromkeys(
-        "iframe noembed noframes noscript plaintext script style textarea title xmp".split(),
-        _RAW,
-    ),
+    **dict.fromkeys(RAW_TEXT, _RAW),
 }
 MODELLED: Final = frozenset(name for name, kind in _CLASSES.items() if kind != _RAW)
 """The tags the model follows; any other tag leaves it."""
@@ -95,9 +78,8 @@ NESTED_DEPTH: Final = 8
 # A tag as the tokenizer reads it, in the well-formed subset the proof accepts: a name ending where
 # the tokenizer's ends, attributes with plain names and a quoted ("<" excluded) or plain unquoted
 # value, each after white space. Possessive throughout: a tag that fails fails in linear time.
-_SPACE: Final = r"[\t\n\f\r ]"
-_PROVABLE_ATTRIBUTE: Final = rf"""(?:{_SPACE}++[A-Za-z_:][-A-Za-z0-9_:.]*+
-    (?:{_SPACE}*+={_SPACE}*+(?:"[^"<]*+"|'[^'<]*+'|[^\t\n\f\r "'=<>`]++))?+)"""
+_PROVABLE_ATTRIBUTE: Final = rf"""(?:{SPACE}++[A-Za-z_:][-A-Za-z0-9_:.]*+
+    (?:{SPACE}*+={SPACE}*+(?:"[^"<]*+"|'[^'<]*+'|[^\t\n\f\r "'=<>`]++))?+)"""
 # Over the sequence of tag names (" b i /i /b "): a void start tag (nothing to pair), an innermost
 # element (its start tag right before its end tag), and the two nestings the model rewrites.
 _VOID_START: Final = re.compile(r" (?:br|hr|img|wbr)(?= )")
@@ -105,12 +87,6 @@ _INNERMOST: Final = re.compile(r" ([a-z][a-z0-9]*) /\1(?= )")
 _BLOCKS: Final = "|".join(sorted(name for name, kind in _CLASSES.items() if kind in (_BLOCK, _HR)))
 _BLOCK_IN_P: Final = re.compile(rf" p (?:(?!/p )\S++ )*?(?:{_BLOCKS}) ")
 _A_IN_A: Final = re.compile(r" a (?:(?!/a )\S++ )*?a ")
-
-
-@functools.cache
-def _raw_text_end(name: str) -> re.Pattern[str]:
-    """Where the text of a raw text element ``name`` ends, as the tokenizer finds it."""
-    return re.compile(rf"</{name}[\t\n\f\r />]", re.IGNORECASE)
 
 
 class StructureGate:
@@ -302,7 +278,7 @@ class _Scan:
         shortened = self.shortened.get(start)
         if shortened is not None:
             return shortened
-        token = _TOKEN.match(self.html, start)
+        token = _match_token(self.html, start)
         assert token is not None
         return token.group()
 
@@ -337,7 +313,7 @@ class _Scan:
         names, starts, is_open = self.names, self.starts, self.open
         max_depth = len(html) + 1 if gate.max_depth is None else gate.max_depth
         long_attributes = len(html) if gate.max_attributes is None else 2 * gate.max_attributes
-        match = _TOKEN.match
+        match = _match_token
         escape = gate.escape
         name, attributes = "", ""
         pieces = html.split("<")
@@ -374,10 +350,10 @@ class _Scan:
             if kind is None and (token := match(html, start)) is not None:
                 # a start tag with attributes, read by the tokenizer's regex (its quoted values
                 # may hold '<': the pieces inside it are not tags); what it read is passed on
-                if token[2] is not None and token[4] is not None and not token[1]:
-                    name = token[2].lower()
+                if token["closed"] and not token["end"]:
+                    name = token["name"].lower()
                     kind = classes.get(name)
-                    attributes = token[3]
+                    attributes = token["attributes"]
                     resume = token.end()
             if (  # a void element (<br>, <img>): nothing to follow
                 kind == _VOID
@@ -459,20 +435,20 @@ class _Scan:
                 inside = html[start + 1 : close]
                 if '"' not in inside and "'" not in inside:
                     is_end = inside[:1] == "/"
-                    found = _TAG_NAME.match(inside, 1 if is_end else 0)
+                    found = _match_tag_name(inside, 1 if is_end else 0)
                     if found is not None:
                         attributes = inside[found.end() :]
                         name = found.group().lower()
                         return self.tag(name, is_end, start, close + 1, attributes)
-            token = _TOKEN.match(html, start)
+            token = _match_token(html, start)
         if token is None:  # '<' then a character that starts no tag: text
             return start + 1
         end = token.end()
-        name = token[2]
-        if name is None or token[4] is None:  # a comment or bogus comment, or the input ends
-            self.skip(start, end)  # inside a tag: dropped, as the tokenizer and engines do
+        name = token["name"]
+        if name is None or token["closed"] is None:  # a comment, bogus comment or '</>', or
+            self.skip(start, end)  # the input ends inside a tag: dropped, as the tokenizer does
             return end
-        return self.tag(name.lower(), bool(token[1]), start, end, token[3])
+        return self.tag(name.lower(), bool(token["end"]), start, end, token["attributes"])
 
     def tag(self, name: str, is_end: bool, start: int, end: int, attributes: str) -> int:
         """Follow one start or end tag in the model; return where the input goes on."""
@@ -544,7 +520,7 @@ class _Scan:
     def limit_attributes(tag: str, name: str, attributes: str, limit: int) -> str:
         """A tag with more than ``limit`` attributes keeps its first ``limit``."""
         kept = 0
-        for count, attribute in enumerate(_ATTRIBUTE.finditer(attributes), 1):
+        for count, attribute in enumerate(ATTRIBUTE.finditer(attributes), 1):
             if count > limit:
                 return f"<{tag[1:1 + len(name)]}{attributes[:kept]}>"
             kept = attribute.end()
@@ -575,16 +551,9 @@ class _Scan:
         """An element whose content is text to the tokenizer, dropped with its tags; its text is
         kept, escaped, unless the policy drops its content."""
         html = self.html
-        if name == "plaintext":
-            close = close_end = len(html)
-        else:
-            found = _raw_text_end(name).search(html, end)
-            if found is None:
-                close = close_end = len(html)
-            else:
-                close = found.start()
-                tail = _TOKEN.match(html, close)
-                close_end = tail.end() if tail is not None else found.end()
+        close = raw_text_end(html, name, end)
+        tail = _match_token(html, close)  # its end tag, if any
+        close_end = close if tail is None else tail.end()
         self.rewrite(start)
         escape = self.gate.escape
         if escape:
