@@ -154,6 +154,8 @@ def test_sanitize_reads_a_file_or_stdin(tmp_path: Path) -> None:
     policy.write_text('on_disallowed = "escape"\n', encoding="utf-8")
     escaped = run("sanitize", page, "--engine", "bleach", "--policy", policy)
     assert escaped.stdout == "&lt;blink&gt;hi&lt;/blink&gt;\n"
+    refused = run("sanitize", page, "--policy", policy)  # nh3 cannot escape: a usage error
+    assert refused.exit_code == 2 and "on_disallowed" in refused.stderr and not refused.stdout
     page.write_bytes(b"caf\xe9")
     bad = run("sanitize", page)
     assert bad.exit_code == 2 and "c.html" in bad.stderr and "UTF-8" in bad.stderr

@@ -16,6 +16,7 @@ from typing import Any, Final, Protocol
 
 import nh3
 
+from .errors import ConfigError
 from .markup import escape_text
 from .policy import Policy
 from .registry import Registry
@@ -57,8 +58,9 @@ class Nh3Engine:
 
     def __init__(self, policy: Policy) -> None:
         if policy.on_disallowed != "strip":
-            raise ValueError(
-                "the nh3 engine can only strip disallowed tags; use engine='bleach' to escape them"
+            raise ConfigError(
+                "the nh3 engine can only strip disallowed tags; use engine='bleach' to escape them",
+                key="on_disallowed",
             )
         self._is_safe = url_checker(policy.protocols)
         used = set().union(*policy.attributes.values()) if policy.attributes else set()

@@ -19,6 +19,8 @@ import unicodedata
 from collections.abc import Callable
 from typing import Final, NoReturn, SupportsIndex
 
+from .errors import SafecommentError
+
 MIN_KEY_BYTES: Final = 16
 """Shortest key :meth:`PrivateEmail.pseudonym` accepts (128 bits)."""
 
@@ -28,7 +30,7 @@ def check_pseudonym_key(key: object) -> None:
     if not isinstance(key, bytes):
         raise TypeError(f"pseudonym key must be bytes, not {type(key).__name__}")
     if len(key) < MIN_KEY_BYTES:
-        raise ValueError(f"pseudonym key must be at least {MIN_KEY_BYTES} bytes")
+        raise SafecommentError(f"pseudonym key must be at least {MIN_KEY_BYTES} bytes")
 
 
 _HIDDEN: Final = "***"

@@ -13,6 +13,7 @@ from typing import IO, Any, Final
 
 import click
 
+from ..errors import SafecommentError
 from ..report import FORMATS as REPORT_FORMATS
 from ..terminal import safe
 from .exits import INTERNAL_ERROR, fail, interrupted_status, quiet_after_closed_pipe
@@ -106,7 +107,7 @@ def moderate(
     elif pseudonym_key:
         try:
             email = report.pseudonymous_email(pseudonym_key.encode("utf-8"))
-        except ValueError as error:
+        except SafecommentError as error:
             raise click.BadParameter(str(error), param_hint="--pseudonym-key") from None
     options = reader_options(columns)
     config = site(config_path, policy_file, rules_path, model_path)

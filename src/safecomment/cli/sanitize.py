@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from ..engines import ENGINES
+from ..errors import SafecommentError
 from .exits import fail
 from .options import config_option, load_policy, policy_option
 
@@ -35,7 +36,7 @@ def sanitize_command(file: io.BufferedReader, engine: str, policy_file: Path | N
     policy = load_policy(config_path, policy_file)
     try:
         sanitizer = Sanitizer(policy, engine, verify=verify)
-    except ValueError as error:
+    except SafecommentError as error:
         raise click.UsageError(str(error)) from None
     # at most 4 UTF-8 bytes a character: reading one byte more than that is enough to refuse
     cap = None if policy.max_length is None else 4 * policy.max_length
@@ -48,7 +49,7 @@ def sanitize_command(file: io.BufferedReader, engine: str, policy_file: Path | N
         fail(f"{name}: byte {error.start}: not UTF-8")
     try:
         clean, removed = sanitizer.clean_report(text) if report else (sanitizer.clean(text), ())
-    except ValueError as error:  # too long, or verification failed
+    except SafecommentError as error:  # too long, or verification failed
         fail(f"{name}: {error}")
     if report:
         import json
