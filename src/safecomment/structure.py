@@ -355,6 +355,9 @@ class _Scan:
                     kind = classes.get(name)
                     attributes = token["attributes"]
                     resume = token.end()
+                    if rewriting and kind != _RAW and (kind is None or name not in kept):
+                        self.disallow(start, resume)  # what the rewrite drops: most hostile tags
+                        continue
             if (  # a void element (<br>, <img>): nothing to follow
                 kind == _VOID
                 and len(attributes) <= long_attributes
