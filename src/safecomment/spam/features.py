@@ -60,6 +60,7 @@ STRUCTURE_FEATURES: Final = (
     "digit_ratio", "repeated_chars", "phone_numbers", "emails", "length", "calls_to_action",
     "self_promotion", "website_path_depth", "website_in_body", "name_is_person", "name_is_url",
     "name_words", "thread_overlap", "generic_praise", "bbcode_links", "percent_encoded",
+    "name_is_handle", "quoted_body", "form_fields",
 )
 """Names of the columns :func:`structure` returns, in order."""
 
@@ -102,6 +103,10 @@ _BBCODE: Final = re.compile(r"\[(?:url|link)[=\]]", re.IGNORECASE)
 _NAME_WORD: Final = re.compile(r"[^\W\d_]+(?:['.-][^\W\d_]+)*\.?")
 _URLISH: Final = re.compile(r"https?:|www\.|\.(?:com|net|org|info|ru|in|co|io|biz)\b", re.I)
 _SLUG_WORD: Final = re.compile(r"[a-z]{4,}")
+# A user name rather than a person's: one lower-case word of letters and digits ("kidsbrooklyn23").
+_HANDLE: Final = re.compile(r"[a-z][a-z0-9]{5,}")
+# A body pasted inside quotation marks, as generated comment text often arrives.
+_QUOTED: Final = re.compile(r"\s*[\"\u201c\u201d].*[\"\u201c\u201d]\s*", re.DOTALL)
 _ASCII_UPPER: Final = string.ascii_uppercase.encode()
 _ASCII_LETTERS: Final = string.ascii_letters.encode()
 _ASCII_DIGITS: Final = string.digits.encode()
@@ -299,6 +304,9 @@ def structure(doc: Prepared) -> list[float]:
         math.log1p(len(_GENERIC_PRAISE.findall(lower))),
         math.log1p(len(_BBCODE.findall(text)) if "[" in text else 0),
         math.log1p(len(_PERCENT.findall(text)) if "%" in text else 0),
+        float(bool(_HANDLE.fullmatch(name.strip()))),
+        float(bool(_QUOTED.fullmatch(text))),
+        float(bool(doc.has_author_url or name or doc.thread)),
     ]
 
 

@@ -61,7 +61,7 @@ __all__ = [
     "manifest_path",
 ]
 
-BUNDLED_SHA256: Final = "ab80c31b65a8b910934dec396b2da7ae3c5eea05de2a7469541163b1e0d31046"
+BUNDLED_SHA256: Final = "a65c2368ed98e120dc1f006831ab3848a465eeaece88bcf14c98a1ca3fc298c3"
 """SHA-256 of the bundled model file; ``safecomment train --bundled`` prints it."""
 
 MAX_FILE_BYTES: Final = 64 * 1024 * 1024

@@ -93,13 +93,13 @@ def train_recipe(
     options: TrainingOptions | None = None,
     data: Mapping[str, str] | None = None,
 ) -> SpamModel:
-    """The bundled model's recipe on labelled comments: sources as groups of equal weight,
-    :data:`RECIPE_OPTIONS` unless ``options`` are given."""
+    """The bundled model's recipe on labelled comments: sources as groups, each source and
+    within it each class of equal weight, :data:`RECIPE_OPTIONS` unless ``options`` are given."""
     groups = [c.source for c in comments]
+    labels = [c.status == "spam" for c in comments]
     return train(
-        comments, [c.status == "spam" for c in comments], groups=groups,
-        options=options or RECIPE_OPTIONS,
-        data=data, sample_weight=source_weights(groups),
+        comments, labels, groups=groups, options=options or RECIPE_OPTIONS,
+        data=data, sample_weight=source_weights(groups, labels),
     )
 
 
