@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -244,3 +245,19 @@ def test_source_weights_balance_sources_and_within_them_classes() -> None:
     for g, y, w in zip(groups, labels, balanced, strict=True):
         totals[g, y] += w
     assert all(t == pytest.approx(25.0) for t in totals.values())
+
+
+def test_a_site_with_too_few_ham_keeps_its_prior_s_spam_threshold() -> None:
+    rows = labelled_comments(per_class=15, sources=("a", "b", "c"))
+    spam_as_ham = [i for i, c in enumerate(rows) if c.status == "spam"][:5]  # a lenient prior
+    rows = [replace(c, status="approved") if i in spam_as_ham else c for i, c in enumerate(rows)]
+    prior = train_from_comments(rows, options=TrainingOptions(max_ham_blocked=0.0))
+    site_rows = labelled_comments(per_class=12, sources=("site",), seed=7)
+    # 12 ham cannot show that a threshold marks at most 0.5% of ham as spam
+    site = train_from_comments(site_rows, prior=prior)
+    assert site.thresholds.spam >= prior.thresholds.spam
+    assert site.thresholds.hold >= HOLD  # hold is chosen as before, not capped at a lower spam
+    # at 25%, 12 ham can: the site's own validation sets it
+    loose = train_from_comments(site_rows, prior=prior,
+                                options=TrainingOptions(max_ham_blocked=0.25))
+    assert loose.thresholds.spam < prior.thresholds.spam

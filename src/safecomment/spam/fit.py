@@ -203,7 +203,9 @@ def fit_payload(
                               method="decision_function", params={"sample_weight": weight})
         )
     thresholds = choose_thresholds(
-        truth, out_of_fold, options.max_ham_blocked, options.max_ham_held, groups=groups)
+        truth, out_of_fold, options.max_ham_blocked, options.max_ham_held, groups=groups,
+        spam_at_least=_prior_spam_floor(prior, int((~truth).sum()), options),
+    )
     info = {
         "format": FORMAT,
         "versions": {
@@ -238,6 +240,21 @@ def fit_payload(
         },
     }
     return _export(pipeline, thresholds, info, prior)
+
+
+def _prior_spam_floor(
+    prior: Mapping[str, Any] | None, ham: int, options: TrainingOptions
+) -> float:
+    """The prior's ``spam`` threshold while a site has too few ham to show that a lower one
+    marks at most ``max_ham_blocked`` of its ham as spam (else 0: no floor).
+
+    With 14 ham, "none of them above the threshold" is all validation can say, and a threshold
+    just above a handful of ham marked 10-33% of the next ham as spam in the site-adapted
+    evaluation; the prior's was chosen on the ham of many sources it never saw.
+    """
+    if prior is None or ham * options.max_ham_blocked >= 1:
+        return 0.0
+    return float(prior["thresholds"][1])
 
 
 def _prior_summary(prior: Mapping[str, Any]) -> dict[str, Any]:
@@ -324,6 +341,7 @@ def choose_thresholds(
     max_ham_held: float | None = None,
     *,
     groups: Sequence[str] | None = None,
+    spam_at_least: float = 0.0,
 ) -> Thresholds:
     """Pick ``(hold, spam)`` from calibrated validation scores.
 
@@ -333,7 +351,8 @@ def choose_thresholds(
     it, not the pooled ham of large sources. ``hold`` is 0.5, where spam becomes more likely
     than not (at the training data's spam share), or with ``max_ham_held`` the lowest threshold
     from 0.5 up that holds at most that share of the ham, every source's ham weighing the same
-    when ``groups`` are given; capped at ``spam``.
+    when ``groups`` are given; capped at ``spam``. ``spam`` is at least ``spam_at_least``
+    (a prior model's, when the validation ham are too few to set it).
     """
     truth = np.asarray(labels).astype(bool)
     score = np.asarray(scores, dtype=np.float64)
@@ -349,6 +368,7 @@ def choose_thresholds(
         (_ham_quantile(ham[ham_source == s], max_ham_blocked) for s in np.unique(ham_source)),
         default=1.0,
     )
+    spam = max(spam, spam_at_least)
     hold = HOLD
     if max_ham_held is not None:
         weight = 1.0 / np.bincount(ham_source)[ham_source]
