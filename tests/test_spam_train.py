@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from fixtures.spam import labelled_comments
 from safecomment import Comment, ExportError, SpamModel, TrainingError, read_comments
 from safecomment.record import RecordError
-from safecomment.spam.fit import source_weights
+from safecomment.spam.fit import MIN_SITE_HAM, source_weights
 from safecomment.spam.model import manifest_path
 from safecomment.spam.train import (
     HOLD,
@@ -252,12 +252,10 @@ def test_a_site_with_too_few_ham_keeps_its_prior_s_spam_threshold() -> None:
     spam_as_ham = [i for i, c in enumerate(rows) if c.status == "spam"][:5]  # a lenient prior
     rows = [replace(c, status="approved") if i in spam_as_ham else c for i, c in enumerate(rows)]
     prior = train_from_comments(rows, options=TrainingOptions(max_ham_blocked=0.0))
-    site_rows = labelled_comments(per_class=12, sources=("site",), seed=7)
-    # 12 ham cannot show that a threshold marks at most 0.5% of ham as spam
-    site = train_from_comments(site_rows, prior=prior)
+    few = labelled_comments(per_class=MIN_SITE_HAM - 1, sources=("site",), seed=7)
+    site = train_from_comments(few, prior=prior)
     assert site.thresholds.spam >= prior.thresholds.spam
     assert site.thresholds.hold >= HOLD  # hold is chosen as before, not capped at a lower spam
-    # at 25%, 12 ham can: the site's own validation sets it
-    loose = train_from_comments(site_rows, prior=prior,
-                                options=TrainingOptions(max_ham_blocked=0.25))
-    assert loose.thresholds.spam < prior.thresholds.spam
+    # from MIN_SITE_HAM ham on, the site's own validation sets it
+    enough = labelled_comments(per_class=MIN_SITE_HAM, sources=("site",), seed=7)
+    assert train_from_comments(enough, prior=prior).thresholds.spam < prior.thresholds.spam
