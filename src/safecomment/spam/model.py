@@ -61,7 +61,7 @@ __all__ = [
     "manifest_path",
 ]
 
-BUNDLED_SHA256: Final = "a65c2368ed98e120dc1f006831ab3848a465eeaece88bcf14c98a1ca3fc298c3"
+BUNDLED_SHA256: Final = "2d679748944424e97bee05b19a082d432f73a088cb12d1e504f8bb34da97d215"
 """SHA-256 of the bundled model file; ``safecomment train --bundled`` prints it."""
 
 MAX_FILE_BYTES: Final = 64 * 1024 * 1024
