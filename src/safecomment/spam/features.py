@@ -27,6 +27,7 @@ from ..sanitize import Sanitizer
 
 __all__ = [
     "CHAR_NGRAMS",
+    "CONTEXT_FEATURES",
     "MAX_CHARS",
     "SHORTENERS",
     "STRUCTURE_FEATURES",
@@ -63,6 +64,10 @@ STRUCTURE_FEATURES: Final = (
     "name_is_handle", "quoted_body", "form_fields",
 )
 """Names of the columns :func:`structure` returns, in order."""
+
+CONTEXT_FEATURES: Final = frozenset({"form_fields"})
+"""Structure features that say where a comment comes from (a form, or bare text such as a
+YouTube comment), not why it may be spam: explanations count them in the baseline."""
 
 # Tags that end a line or a block: a space goes before them so "a<br>b" reads as two words.
 _BREAK: Final = re.compile(
