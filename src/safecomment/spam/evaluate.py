@@ -25,7 +25,7 @@ from .fit import TrainingOptions
 from .format import Thresholds
 from .metrics import METRICS, classification_metrics
 from .model import ModelVerificationError, SpamModel
-from .train import BUNDLED_CORPORA, shippable, train, train_recipe
+from .train import BUNDLED_CORPORA, shippable, train, train_from_comments, train_recipe
 
 __all__ = [
     "GOALS",
@@ -217,7 +217,8 @@ def site_adapted(
     """Each source as a site that has moderated for a while, on top of a prior it never fed.
 
     Per class, the oldest :data:`SITE_TRAIN_SHARE` of a source's comments train a model on top
-    of ``priors[source]`` (a model that never saw the source); the newer rest is scored, less
+    of ``priors[source]`` (a model that never saw the source) as ``safecomment train EXPORT``
+    does (:func:`~safecomment.spam.train.train_from_comments`); the newer rest is scored, less
     any comment whose normalised text is in the training part (spam campaigns repeat).
     """
     by_source: dict[str, list[Comment]] = {}
@@ -235,8 +236,7 @@ def site_adapted(
             test += ordered[cut:]
         seen = {_normalised(c.content) for c in training}
         test = [c for c in test if _normalised(c.content) not in seen]
-        model = train(training, [c.status == "spam" for c in training], options=options,
-                      prior=priors[source])
+        model = train_from_comments(training, options=options, prior=priors[source])
         folds.append(_scored(source, model, test))
     return EvaluationReport(tuple(folds), (), "mean")
 

@@ -82,7 +82,8 @@ of the blogs' next ham as spam where the prior's marked none."""
 
 @dataclass(frozen=True, slots=True)
 class TrainingOptions:
-    """How a model is trained; the defaults are the bundled model's."""
+    """How a model is trained (the bundled recipe and site models use
+    :data:`~safecomment.spam.train.RECIPE_OPTIONS`)."""
 
     c: float = 20.0
     """Inverse L2 regularisation strength of the logistic regression."""

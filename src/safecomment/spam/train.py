@@ -122,8 +122,9 @@ def train_from_comments(
     A comment with status ``"spam"`` is spam, one with a status in ``ham_statuses`` is ham; the
     rest (pending, trash...) are left out, as are reader errors. Each comment's ``source`` is its
     group for validation. With a ``prior`` (such as the bundled model) the site's comments
-    correct what the prior learned from the public corpora. Raises :class:`TrainingError` when
-    too few are labelled, such as an export whose label column was not recognised.
+    correct what the prior learned from the public corpora. ``options`` default to the bundled
+    recipe's (:data:`RECIPE_OPTIONS`). Raises :class:`TrainingError` when too few are labelled,
+    such as an export whose label column was not recognised.
     """
     ham = frozenset(ham_statuses)
     if "spam" in ham:
@@ -147,7 +148,7 @@ def train_from_comments(
         kept,
         [c.status == "spam" for c in kept],
         groups=[c.source for c in kept],
-        options=options,
+        options=options or RECIPE_OPTIONS,
         prior=prior,
     )
 
