@@ -13,10 +13,12 @@ from fixtures.spam import labelled_comments
 from safecomment import Comment
 from safecomment.spam.evaluate import (
     GOALS,
+    LABEL_AUDIT,
     SITE_TRAIN_SHARE,
     BundledEvaluation,
     EvaluationReport,
     FoldResult,
+    auc_ceiling,
     leave_one_source_out,
     site_adapted,
 )
@@ -127,6 +129,21 @@ def test_goals_are_measured_on_their_section_and_printed_with_the_figures() -> N
     assert document["goals"][1] == {
         "goal": "leave-one-blog-out: every blog's ham blocked <= 1%", "measured": 0.5,
         "met": False}
+
+
+def test_label_noise_leaves_a_roc_auc_ceiling_with_its_range() -> None:
+    assert auc_ceiling(0) == (1.0, pytest.approx(1 - 0.1135 / 2, abs=1e-3), 1.0)
+    estimate, low, high = auc_ceiling(6)  # yasoob: 6 of 30 "spam" are real comments
+    assert estimate == pytest.approx(0.9) and low < 0.82 < 0.95 < high < 0.96
+    # a perfect ranking of true spam over ham, with 6 of 30 spam really ham (ranked among ham)
+    labels = np.array([1] * 30 + [0] * 30, dtype=bool)
+    scores = np.r_[np.linspace(0.8, 0.9, 24), np.linspace(0.0, 0.5, 6), np.linspace(0, 0.5, 30)]
+    assert classification_metrics(labels, scores, 0.5, 0.9)["roc_auc"] == pytest.approx(
+        estimate, abs=0.01)
+    empty = BundledEvaluation({n: EvaluationReport(()) for n in ("youtube", "blogs", "adapted")})
+    assert "yasoob      6/30  ceiling 0.900 (95%: 0.813-0.952)" in empty.to_table()
+    noise = json.loads(empty.to_json())["label_noise"]
+    assert noise["yasoob"]["ceiling"] == pytest.approx(0.9) and set(noise) == set(LABEL_AUDIT)
 
 
 def test_site_adapted_trains_on_the_oldest_share_and_scores_the_rest() -> None:

@@ -74,6 +74,15 @@ def test_a_site_model_on_a_prior_scores_explains_and_round_trips(
     assert np.allclose(reference, site.score_batch(texts), atol=1e-9)
 
 
+def test_where_a_comment_comes_from_is_baseline_not_a_reason(prior: SpamModel) -> None:
+    form = Comment("1", "check out my channel", author_name="Ann Smith")
+    explanation = prior.explain(form)
+    assert "form_fields" not in {c.feature for c in explanation.contributions}
+    assert "name_is_person" in {c.feature for c in explanation.contributions}
+    total = explanation.baseline + sum(c.value for c in explanation.contributions)
+    assert total == pytest.approx(logit(prior.score(form)), abs=1e-9)
+
+
 def test_a_prior_with_a_prior_is_refused(site: SpamModel) -> None:
     comments = labelled_comments(per_class=6, sources=("x",))
     with pytest.raises(TrainingError, match="prior model has a prior"):

@@ -184,3 +184,20 @@ def test_text_only_input_has_no_field_tokens() -> None:
     doc = prepare("plain words here")
     assert word_ngrams(doc) == ["plain", "words", "here", "plain words", "words here"]
     assert (doc.author_url, doc.author_name, doc.thread) == ("", "", "")
+
+
+def test_a_user_handle_a_quoted_body_and_form_fields_are_features() -> None:
+    pasted = prepare(Comment("1", '"Great explanation! Thanks for sharing."',
+                             author_name="kidsbrooklyn23", thread_id="better-config"))
+    values = dict(zip(STRUCTURE_FEATURES, structure(pasted), strict=True))
+    assert values["name_is_handle"] == 1.0 and values["name_is_person"] == 0.0
+    assert values["quoted_body"] == 1.0 and values["form_fields"] == 1.0
+    person = prepare(Comment("2", 'I said "hi" to him', author_name="Ann Smith"))
+    values = dict(zip(STRUCTURE_FEATURES, structure(person), strict=True))
+    assert (values["name_is_handle"], values["quoted_body"], values["form_fields"]) == (
+        0.0, 0.0, 1.0)
+    for short in ("ann", "Kids23", "kids brooklyn"):  # too short, capitalised, two words
+        assert feature(prepare(Comment("3", "x", author_name=short)), "name_is_handle") == 0.0
+    # a bare text (a YouTube comment, an SMS) came with no form: the model tells the domains apart
+    assert feature(prepare('"quoted"'), "form_fields") == 0.0
+    assert feature(prepare(Comment("4", "x", author_url="https://a.example")), "form_fields") == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 from fixtures.spam import labelled_comments
 from safecomment import Comment, ExportError, SpamModel, TrainingError, read_comments
 from safecomment.record import RecordError
+from safecomment.spam.fit import MIN_SITE_HAM, source_weights
 from safecomment.spam.model import manifest_path
 from safecomment.spam.train import (
     HOLD,
@@ -201,3 +203,59 @@ def test_hold_can_be_chosen_to_hold_at_most_a_share_of_ham() -> None:
     assert choose_thresholds(labels, scores, 0.01, max_ham_held=0.5).hold == HOLD  # never < 0.5
     with pytest.raises(ValueError, match="max_ham_held"):
         TrainingOptions(max_ham_blocked=0.05, max_ham_held=0.01)
+
+
+def test_the_source_whose_ham_looks_most_like_spam_sets_the_spam_threshold() -> None:
+    # a large source whose ham is clearly ham, a small one with a ham at 0.97
+    big = [(False, i / 1000) for i in range(400)] + [(True, 0.99)] * 50
+    small = [(False, 0.2)] * 19 + [(False, 0.97)] + [(True, 0.99)] * 5
+    labels = [label for label, _ in big + small]
+    scores = [score for _, score in big + small]
+    groups = ["big"] * len(big) + ["small"] * len(small)
+    pooled = choose_thresholds(labels, scores, 0.005)
+    assert pooled.spam <= 0.97  # 1 of 420 ham is within the pooled 0.5%
+    by_source = choose_thresholds(labels, scores, 0.005, groups=groups)
+    assert 0.97 < by_source.spam <= 0.9701  # 1 of the small source's 20 ham is 5%: over
+    ham_marked = [s >= by_source.spam for s, g, y in zip(scores, groups, labels, strict=True)
+                  if g == "small" and not y]
+    assert not any(ham_marked)
+    with pytest.raises(ValueError, match="groups"):
+        choose_thresholds(labels, scores, 0.005, groups=groups[:-1])
+
+
+def test_hold_weighs_every_source_s_ham_the_same() -> None:
+    # 400 ham of one source at 0.0 .. 0.4, 20 of another at 0.9: pooled, 10% of the ham is 42
+    # comments, all of them can be the small source's; weighed by source it is a fifth of them
+    labels = [False] * 420 + [True] * 10
+    scores = [i / 1000 for i in range(400)] + [0.9] * 20 + [0.999] * 10
+    groups = ["big"] * 400 + ["small"] * 20 + ["big"] * 10
+    assert choose_thresholds(labels, scores, 0.0, max_ham_held=0.1).hold == HOLD
+    hold = choose_thresholds(labels, scores, 0.0, max_ham_held=0.1, groups=groups).hold
+    assert hold > 0.9  # half the weight of ham sits at 0.9: holding it breaks the 10%
+
+
+def test_source_weights_balance_sources_and_within_them_classes() -> None:
+    groups = ["a"] * 10 + ["b"] * 90
+    labels = [True] * 2 + [False] * 8 + [True] * 45 + [False] * 45
+    by_source = source_weights(groups)
+    assert by_source[:10].sum() == pytest.approx(by_source[10:].sum()) == pytest.approx(50)
+    balanced = source_weights(groups, labels)
+    assert balanced.mean() == pytest.approx(1.0)
+    totals = {(g, y): 0.0 for g in "ab" for y in (True, False)}
+    for g, y, w in zip(groups, labels, balanced, strict=True):
+        totals[g, y] += w
+    assert all(t == pytest.approx(25.0) for t in totals.values())
+
+
+def test_a_site_with_too_few_ham_keeps_its_prior_s_spam_threshold() -> None:
+    rows = labelled_comments(per_class=15, sources=("a", "b", "c"))
+    spam_as_ham = [i for i, c in enumerate(rows) if c.status == "spam"][:5]  # a lenient prior
+    rows = [replace(c, status="approved") if i in spam_as_ham else c for i, c in enumerate(rows)]
+    prior = train_from_comments(rows, options=TrainingOptions(max_ham_blocked=0.0))
+    few = labelled_comments(per_class=MIN_SITE_HAM - 1, sources=("site",), seed=7)
+    site = train_from_comments(few, prior=prior)
+    assert site.thresholds.spam >= prior.thresholds.spam
+    assert site.thresholds.hold >= HOLD  # hold is chosen as before, not capped at a lower spam
+    # from MIN_SITE_HAM ham on, the site's own validation sets it
+    enough = labelled_comments(per_class=MIN_SITE_HAM, sources=("site",), seed=7)
+    assert train_from_comments(enough, prior=prior).thresholds.spam < prior.thresholds.spam

@@ -27,6 +27,7 @@ from ..sanitize import Sanitizer
 
 __all__ = [
     "CHAR_NGRAMS",
+    "CONTEXT_FEATURES",
     "MAX_CHARS",
     "SHORTENERS",
     "STRUCTURE_FEATURES",
@@ -60,8 +61,13 @@ STRUCTURE_FEATURES: Final = (
     "digit_ratio", "repeated_chars", "phone_numbers", "emails", "length", "calls_to_action",
     "self_promotion", "website_path_depth", "website_in_body", "name_is_person", "name_is_url",
     "name_words", "thread_overlap", "generic_praise", "bbcode_links", "percent_encoded",
+    "name_is_handle", "quoted_body", "form_fields",
 )
 """Names of the columns :func:`structure` returns, in order."""
+
+CONTEXT_FEATURES: Final = frozenset({"form_fields"})
+"""Structure features that say where a comment comes from (a form, or bare text such as a
+YouTube comment), not why it may be spam: explanations count them in the baseline."""
 
 # Tags that end a line or a block: a space goes before them so "a<br>b" reads as two words.
 _BREAK: Final = re.compile(
@@ -102,6 +108,10 @@ _BBCODE: Final = re.compile(r"\[(?:url|link)[=\]]", re.IGNORECASE)
 _NAME_WORD: Final = re.compile(r"[^\W\d_]+(?:['.-][^\W\d_]+)*\.?")
 _URLISH: Final = re.compile(r"https?:|www\.|\.(?:com|net|org|info|ru|in|co|io|biz)\b", re.I)
 _SLUG_WORD: Final = re.compile(r"[a-z]{4,}")
+# A user name rather than a person's: one lower-case word of letters and digits ("kidsbrooklyn23").
+_HANDLE: Final = re.compile(r"[a-z][a-z0-9]{5,}")
+# A body pasted inside quotation marks, as generated comment text often arrives.
+_QUOTED: Final = re.compile(r"\s*[\"\u201c\u201d].*[\"\u201c\u201d]\s*", re.DOTALL)
 _ASCII_UPPER: Final = string.ascii_uppercase.encode()
 _ASCII_LETTERS: Final = string.ascii_letters.encode()
 _ASCII_DIGITS: Final = string.digits.encode()
@@ -299,6 +309,9 @@ def structure(doc: Prepared) -> list[float]:
         math.log1p(len(_GENERIC_PRAISE.findall(lower))),
         math.log1p(len(_BBCODE.findall(text)) if "[" in text else 0),
         math.log1p(len(_PERCENT.findall(text)) if "%" in text else 0),
+        float(bool(_HANDLE.fullmatch(name.strip()))),
+        float(bool(_QUOTED.fullmatch(text))),
+        float(bool(doc.has_author_url or name or doc.thread)),
     ]
 
 

@@ -61,7 +61,7 @@ __all__ = [
     "manifest_path",
 ]
 
-BUNDLED_SHA256: Final = "ab80c31b65a8b910934dec396b2da7ae3c5eea05de2a7469541163b1e0d31046"
+BUNDLED_SHA256: Final = "2d679748944424e97bee05b19a082d432f73a088cb12d1e504f8bb34da97d215"
 """SHA-256 of the bundled model file; ``safecomment train --bundled`` prints it."""
 
 MAX_FILE_BYTES: Final = 64 * 1024 * 1024

@@ -24,7 +24,14 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
-from .features import STRUCTURE_FEATURES, Prepared, structure_matrix, word_char_ngrams, word_ngrams
+from .features import (
+    CONTEXT_FEATURES,
+    STRUCTURE_FEATURES,
+    Prepared,
+    structure_matrix,
+    word_char_ngrams,
+    word_ngrams,
+)
 
 __all__ = ["LinearScorer", "encode_array", "prior_logits"]
 
@@ -190,12 +197,13 @@ class LinearScorer:
             per_word[text_word] = per_word.get(text_word, 0.0) + share
         found += ((f"spelling of {w!r}", slope * v) for w, v in per_word.items() if v)
         # A structure feature that is present is measured from the training mean; one at 0 (no
-        # links, no website...) is not listed, its pull from the mean goes into the baseline.
+        # links, no website...) or one of CONTEXT_FEATURES is not listed, its pull from the
+        # mean goes into the baseline.
         intercept = self.intercept
         values = structure_matrix([doc])[0]
         centred = (values - self._mean) / self._scale * self._structure_coef
         for name, value, push in zip(STRUCTURE_FEATURES, values, centred, strict=True):
-            if value:
+            if value and name not in CONTEXT_FEATURES:
                 found.append((name, slope * float(push)))
             else:
                 intercept += float(push)
