@@ -74,10 +74,8 @@ MIN_PER_CLASS: Final = 5
 
 MIN_SITE_HAM: Final = 30
 """A site model on top of a prior sets its own ``spam`` threshold from this many ham on; with
-fewer it keeps the prior's when that is higher. When none of n validation ham reaches a
-threshold, the share of ham it marks as spam may still be up to 3/n (95%, the rule of three):
-over 10% below 30 ham. In the site-adapted evaluation, thresholds set on 14-16 ham marked 10-11%
-of the blogs' next ham as spam where the prior's marked none."""
+fewer it keeps the prior's when that is higher: a threshold no validation ham reaches says little
+about the next ham when the ham are few (the rule of three; figures in the model card)."""
 
 
 @dataclass(frozen=True, slots=True)
