@@ -328,17 +328,19 @@ class _Scan:
             steps += 1
             rewriting = self.out is not None
             close = piece.find(">")
-            if 0 < close and rewriting and not escape and self.dropped(piece, close, start):
-                continue
             kind = None
             if 0 < close and piece[0] != "/":  # a start tag with no attributes?
                 head = piece[:close]
                 if head.isalnum():
                     name = head.lower()
+                    if rewriting and not escape and self.dropped(name, False, close, start):
+                        continue
                     kind = classes.get(name)
                     attributes = ""
             elif 0 < close and piece[1:close].isalnum():  # an end tag
                 name = piece[1:close].lower()
+                if rewriting and not escape and self.dropped(name, True, close, start):
+                    continue
                 if names and names[-1] == name and name not in self.flattened:
                     kind = classes[name]
                     formatting -= kind == _FORMATTING or kind == _A
@@ -395,13 +397,11 @@ class _Scan:
         self.emit(html[self.copied :])
         return "".join(self.out)
 
-    def dropped(self, piece: str, close: int, start: int) -> bool:
-        """While rewriting, drop a tag with no attributes that the rewrite leaves out (flattened,
-        disallowed, or an end tag that closes nothing): the usual case in hostile input."""
-        if piece[0] == "/":
-            if not piece[1:close].isalnum():
-                return False
-            name = piece[1:close].lower()
+    def dropped(self, name: str, is_end: bool, close: int, start: int) -> bool:
+        """While rewriting, drop a tag with no attributes (``name``, lower-cased; its '>' at
+        ``start + close + 1``) that the rewrite leaves out (flattened, disallowed, or an end tag
+        that closes nothing): the usual case in hostile input."""
+        if is_end:
             flattened = self.flattened.get(name)
             if flattened:
                 if flattened == 1:
@@ -411,9 +411,6 @@ class _Scan:
             elif self.open.get(name):
                 return False
         else:
-            if not piece[:close].isalnum():
-                return False
-            name = piece[:close].lower()
             kind = self.gate.classes.get(name)
             if kind == _RAW:
                 return False
