@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -33,10 +33,26 @@ from .features import (
     word_ngrams,
 )
 
-__all__ = ["LinearScorer", "encode_array", "prior_logits"]
+__all__ = ["LinearScorer", "Scored", "encode_array", "prior_logits"]
 
 _CACHED_WORDS: Final = 30_000  # words whose character n-gram columns are kept (~10 MB at most)
 _FLOAT: Final = np.dtype("<f8")  # how arrays are stored in a payload: little-endian float64
+_CONTEXT_MASK: Final = np.array([name in CONTEXT_FEATURES for name in STRUCTURE_FEATURES])
+
+
+class Scored(NamedTuple):
+    """What :meth:`LinearScorer.scored` computed for a batch, kept so that any of its documents
+    can be explained without preparing or counting it again."""
+
+    docs: Sequence[Prepared]
+    column: npt.NDArray[np.intp]  # each document's known word n-grams, then its character ones
+    counts: npt.NDArray[np.float64]  # how often each occurs in its document
+    value: npt.NDArray[np.float64]  # its sublinear TF-IDF value, before the L2 norm
+    bounds: npt.NDArray[np.intp]  # where each document's two blocks start, then the end
+    text_sums: npt.NDArray[np.float64]  # each document's two n-gram blocks' share of decision
+    structure: npt.NDArray[np.float64]  # structure_matrix(docs)
+    decision: npt.NDArray[np.float64]  # the raw decision value, before calibration
+    prior: Scored | None  # the prior's own, for a model with a prior
 
 
 def _array(data: object, size: int, name: str) -> npt.NDArray[np.float64]:
@@ -135,18 +151,25 @@ class LinearScorer:
         """P(spam) for each prepared document."""
         if not docs:
             return np.zeros(0)
+        return self.probabilities(self.scored(docs))
+
+    def probabilities(self, scored: Scored) -> npt.NDArray[np.float64]:
+        """P(spam) for each document of a :meth:`scored` batch."""
         a, b = self.calibration
-        result: npt.NDArray[np.float64] = 1.0 / (1.0 + np.exp(a * self._decision(docs) + b))
+        result: npt.NDArray[np.float64] = 1.0 / (1.0 + np.exp(a * scored.decision + b))
         return result
 
     def logits(self, docs: Sequence[Prepared]) -> npt.NDArray[np.float64]:
         """The calibrated log-odds of spam for each prepared document."""
         a, b = self.calibration
-        result: npt.NDArray[np.float64] = -(a * self._decision(docs) + b)
+        result: npt.NDArray[np.float64] = -(a * self.scored(docs).decision + b)
         return result
 
-    def _decision(self, docs: Sequence[Prepared]) -> npt.NDArray[np.float64]:
-        """The linear model's raw decision value (before calibration) for each document."""
+    def scored(
+        self, docs: Sequence[Prepared], structure: npt.NDArray[np.float64] | None = None
+    ) -> Scored:
+        """The linear model's arithmetic for each document, up to its raw decision value
+        (before calibration); ``structure`` is :func:`structure_matrix` of ``docs`` if known."""
         columns: list[int] = []
         counts: list[int] = []
         sizes: list[int] = []  # per document: known word n-grams, then known character n-grams
@@ -156,72 +179,163 @@ class LinearScorer:
                 counts += counted.values()
                 sizes.append(len(counted))
         column = np.fromiter(columns, dtype=np.intp, count=len(columns))
-        value = np.log(np.fromiter(counts, dtype=np.float64, count=len(counts)))
+        count = np.fromiter(counts, dtype=np.float64, count=len(counts))
+        value = np.log(count)
         value += 1.0
         value *= self._idf[column]
         segment = np.repeat(np.arange(len(sizes)), sizes)  # 2 * document + block
         squares = np.bincount(segment, weights=value * value, minlength=len(sizes))
         dot = np.bincount(segment, weights=value * self._coef[column], minlength=len(sizes))
         text = np.divide(dot, np.sqrt(squares), out=np.zeros(len(sizes)), where=squares > 0)
-        scaled = (structure_matrix(docs) - self._mean) / self._scale
+        if structure is None:
+            structure = structure_matrix(docs)
+        scaled = (structure - self._mean) / self._scale
+        text_sums = text.reshape(-1, 2).sum(axis=1)
         decision: npt.NDArray[np.float64] = (
-            self.intercept + text.reshape(-1, 2).sum(axis=1) + scaled @ self._structure_coef
+            self.intercept + text_sums + scaled @ self._structure_coef
         )
+        prior = None
         if self.prior is not None:
-            decision += self.prior_coef * self.prior.logits(docs)
-        return decision
+            prior = self.prior.scored(docs, structure)
+            a, b = self.prior.calibration
+            decision += self.prior_coef * -(a * prior.decision + b)
+        bounds = np.zeros(len(sizes) + 1, dtype=np.intp)
+        np.cumsum(sizes, out=bounds[1:])
+        return Scored(docs, column, count, value, bounds, text_sums, structure, decision, prior)
 
-    def contributions(self, doc: Prepared) -> tuple[float, list[tuple[str, float]]]:
-        """How one document's score comes about, in calibrated log-odds of spam.
+    def contributions(
+        self, scored: Scored, rows: Sequence[int]
+    ) -> list[tuple[float, list[tuple[str, float]]]]:
+        """How each of the ``rows`` of a :meth:`scored` batch comes about, in calibrated
+        log-odds of spam, with the very arithmetic of explaining one document alone.
 
-        Returns the baseline (the intercept's share) and ``(feature, contribution)`` for each
-        feature that is present; baseline plus contributions is the document's log-odds. Word
-        n-grams are named ``word 'x'``, the character n-grams are summed per word of the text
-        (``spelling of 'x'``), structure features keep their names, a prior is ``prior model``.
+        For each row: the baseline (the intercept's share) and ``(feature, contribution)`` for
+        each feature that is present; baseline plus contributions is the document's log-odds.
+        Word n-grams are named ``word 'x'``, the character n-grams are summed per word of the
+        text (``spelling of 'x'``), structure features keep their names, a prior is ``prior
+        model``.
         """
+        if not rows:
+            return []
         a, b = self.calibration
         slope = -a
-        found: list[tuple[str, float]] = []
-        word = self._word_counts(doc)
-        if word:
-            terms = self._terms()
-            found += (
-                (f"word {terms[c]!r}", slope * push) for c, push in self._pushes(word).items()
+        found: list[list[tuple[str, float]]] = [[] for _ in rows]
+        pushes, per_char = self._block_pushes(scored, rows)
+        terms = self._terms()
+        bounds = scored.bounds.tolist()
+        word_pushes = (slope * pushes).tolist()
+        at = 0  # where this row's entries start in pushes
+        for row, listed in zip(rows, found, strict=True):
+            start, split, end = bounds[2 * row: 2 * row + 3]
+            listed += (
+                (f"word {terms[c]!r}", push)
+                for c, push in zip(scored.column[start:split].tolist(),
+                                   word_pushes[at:at + split - start], strict=True)
             )
-        chars = self._char_counts(doc)
-        pushes = self._pushes(chars)
-        per_char = {c: push / chars[c] for c, push in pushes.items()}
-        per_word: dict[str, float] = {}
-        for text_word in doc.text.lower().split():
-            share = sum(per_char[c] for c in self._char_columns(text_word))
-            per_word[text_word] = per_word.get(text_word, 0.0) + share
-        found += ((f"spelling of {w!r}", slope * v) for w, v in per_word.items() if v)
+            at += end - start
+        for listed, spelling in zip(found, self._spellings(scored, rows, per_char), strict=True):
+            listed += ((f"spelling of {w!r}", slope * v) for w, v in spelling)
         # A structure feature that is present is measured from the training mean; one at 0 (no
         # links, no website...) or one of CONTEXT_FEATURES is not listed, its pull from the
         # mean goes into the baseline.
-        intercept = self.intercept
-        values = structure_matrix([doc])[0]
+        values = scored.structure[list(rows)]
         centred = (values - self._mean) / self._scale * self._structure_coef
-        for name, value, push in zip(STRUCTURE_FEATURES, values, centred, strict=True):
-            if value and name not in CONTEXT_FEATURES:
-                found.append((name, slope * float(push)))
-            else:
-                intercept += float(push)
-        if self.prior is not None:
-            found.append(("prior model", slope * self.prior_coef * float(
-                self.prior.logits([doc])[0])))
-        return -(a * intercept + b), found
+        listed_mask = (values != 0) & ~_CONTEXT_MASK
+        intercept = np.full(len(rows), self.intercept)
+        for feature in range(len(STRUCTURE_FEATURES)):  # in order, as one float sum per row
+            intercept += np.where(listed_mask[:, feature], 0.0, centred[:, feature])
+        listed_rows, listed_features = np.nonzero(listed_mask)
+        for k, feature, push in zip(listed_rows.tolist(), listed_features.tolist(),
+                                    (slope * centred[listed_mask]).tolist(), strict=True):
+            found[k].append((STRUCTURE_FEATURES[feature], push))
+        if self.prior is not None and scored.prior is not None:
+            for listed, logit in zip(found, self.prior._alone_logits(scored.prior, rows),
+                                     strict=True):
+                listed.append(("prior model", slope * self.prior_coef * logit))
+        baselines = (-(a * intercept + b)).tolist()
+        return list(zip(baselines, found, strict=True))
 
-    def _pushes(self, counted: Mapping[int, int]) -> dict[int, float]:
-        """Each column's sublinear TF-IDF value, L2-normalised over the block, times its weight:
-        what the column adds to the raw decision value."""
-        if not counted:
-            return {}
-        column = np.fromiter(counted.keys(), dtype=np.intp, count=len(counted))
-        value = 1.0 + np.log(np.fromiter(counted.values(), dtype=np.float64, count=len(counted)))
-        value *= self._idf[column]
-        value /= math.sqrt(float(value @ value)) or 1.0
-        return dict(zip(counted.keys(), (value * self._coef[column]).tolist(), strict=True))
+    def _alone_logits(self, scored: Scored, rows: Sequence[int]) -> list[float]:
+        """The calibrated log-odds of each of the ``rows`` of a :meth:`scored` batch, each
+        computed as for a batch of that one document (a batch's matrix product may round
+        differently from one row's)."""
+        a, b = self.calibration
+        logits: list[float] = []
+        for row in rows:
+            scaled = (scored.structure[row:row + 1] - self._mean) / self._scale
+            decision = (
+                self.intercept + scored.text_sums[row:row + 1] + scaled @ self._structure_coef
+            )
+            logits.append(float(-(a * decision + b)[0]))
+        return logits
+
+    def _block_pushes(
+        self, scored: Scored, rows: Sequence[int]
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        """For the n-gram entries of ``rows`` (in the batch's order): each column's sublinear
+        TF-IDF value, L2-normalised over its block, times its weight (what the column adds to
+        the raw decision value); and that push divided by the column's count."""
+        bounds = scored.bounds.tolist()
+        value = scored.value
+        norms: list[float] = []
+        sizes: list[int] = []
+        for row in rows:
+            for block in (2 * row, 2 * row + 1):
+                start, end = bounds[block], bounds[block + 1]
+                part = value[start:end]
+                norms.append(math.sqrt(float(part @ part)) or 1.0)
+                sizes.append(end - start)
+        starts = [bounds[2 * row] for row in rows]
+        lengths = [bounds[2 * row + 2] - bounds[2 * row] for row in rows]
+        offsets = np.repeat(np.asarray(starts, dtype=np.intp) - np.cumsum([0, *lengths[:-1]]),
+                            lengths)
+        take = np.arange(len(offsets), dtype=np.intp) + offsets
+        pushes = value[take] / np.repeat(norms, sizes) * self._coef[scored.column[take]]
+        return pushes, pushes / scored.counts[take]
+
+    def _spellings(
+        self, scored: Scored, rows: Sequence[int], per_char: npt.NDArray[np.float64]
+    ) -> list[list[tuple[str, float]]]:
+        """For each row, each distinct word of its text with the sum of its character n-grams'
+        shares (an n-gram's push divided by its count), summed in the text's order, where that
+        sum is not zero."""
+        bounds = scored.bounds.tolist()
+        width = len(self._idf)
+        keys: list[int] = []  # the character entries of all rows, as row * width + column
+        places: list[int] = []  # where each of them is in per_char
+        wanted: list[int] = []  # each word occurrence's n-gram columns, as keys like the above
+        lengths: list[int] = []  # n-gram columns per word occurrence
+        occurrences: list[int] = []  # the distinct word of each occurrence, over all rows
+        distinct: list[list[str]] = []
+        at = base = 0
+        for k, row in enumerate(rows):
+            start, split, end = bounds[2 * row: 2 * row + 3]
+            keys += (k * width + c for c in scored.column[split:end].tolist())
+            places += range(at + split - start, at + end - start)
+            at += end - start
+            index: dict[str, int] = {}
+            for word in scored.docs[row].text.lower().split():
+                grams = self._char_columns(word)
+                wanted += (k * width + c for c in grams)
+                lengths.append(len(grams))
+                occurrences.append(base + index.setdefault(word, len(index)))
+            distinct.append(list(index))
+            base += len(index)
+        key = np.fromiter(keys, dtype=np.int64, count=len(keys))
+        order = np.argsort(key)
+        found = order[np.searchsorted(key[order], np.fromiter(wanted, dtype=np.int64))]
+        shares = np.bincount(
+            np.repeat(np.arange(len(lengths)), lengths),
+            weights=per_char[np.asarray(places, dtype=np.intp)[found]], minlength=len(lengths),
+        )
+        sums = np.bincount(occurrences, weights=shares, minlength=base)
+        result: list[list[tuple[str, float]]] = []
+        at = 0
+        for words in distinct:
+            result.append([(w, v) for w, v in zip(words, sums[at:at + len(words)].tolist(),
+                                                   strict=True) if v])
+            at += len(words)
+        return result
 
     def _terms(self) -> list[str]:
         """The word n-grams by column (built on first use)."""
