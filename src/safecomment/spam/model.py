@@ -28,6 +28,7 @@ import importlib.resources
 import io
 import json
 import math
+import operator
 import os
 import pickle
 import re
@@ -263,18 +264,18 @@ class ScoredBatch:
     def explain(self, indices: Iterable[int] | None = None) -> list[Explanation]:
         """:meth:`SpamModel.explain` of the comments at ``indices`` (all when ``None``), in
         that order."""
-        rows = list(range(len(self.scores)) if indices is None else indices)
+        rows = list(range(len(self.scores)) if indices is None else map(operator.index, indices))
         if not rows:
             return []
         if self._scored is None or not all(0 <= row < len(self.scores) for row in rows):
-            raise IndexError("explain: an index outside this batch")
+            raise IndexError(f"explain: an index outside this batch of {len(self.scores)}")
         explained = []
         for baseline, found in self._scorer.contributions(self._scored, rows):
             ranked = sorted(found, key=lambda item: (-abs(item[1]), item[0]))
             logit = baseline + math.fsum(value for _, value in found)
             explained.append(Explanation(
                 1.0 / (1.0 + math.exp(-logit)), baseline,
-                tuple(Contribution(name, float(value)) for name, value in ranked),
+                tuple(map(Contribution._make, ranked)),
             ))
         return explained
 

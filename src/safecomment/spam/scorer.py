@@ -16,6 +16,7 @@ and words repeat across comments, so most words cost one dict lookup instead of 
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -84,7 +85,7 @@ class LinearScorer:
 
     __slots__ = (
         "_by_word", "_char", "_coef", "_idf", "_mean", "_scale", "_structure_coef", "_word",
-        "_word_terms",
+        "_word_names_cache",
         "calibration", "intercept", "prior", "prior_coef",
     )
 
@@ -125,7 +126,7 @@ class LinearScorer:
         if not all(map(math.isfinite, numbers)):
             raise ValueError("intercept, calibration and prior_coef must be finite")
         self._by_word: dict[str, tuple[int, ...]] = {}
-        self._word_terms: list[str] | None = None
+        self._word_names_cache: list[str] | None = None
 
     def to_payload(self) -> dict[str, Any]:
         """The entries :meth:`__init__` reads, as builtins only (bytes for arrays)."""
@@ -219,22 +220,20 @@ class LinearScorer:
             return []
         a, b = self.calibration
         slope = -a
-        found: list[list[tuple[str, float]]] = [[] for _ in rows]
-        pushes, per_char = self._block_pushes(scored, rows)
-        terms = self._terms()
-        bounds = scored.bounds.tolist()
-        word_pushes = (slope * pushes).tolist()
-        at = 0  # where this row's entries start in pushes
-        for row, listed in zip(rows, found, strict=True):
-            start, split, end = bounds[2 * row: 2 * row + 3]
-            listed += (
-                (f"word {terms[c]!r}", push)
-                for c, push in zip(scored.column[start:split].tolist(),
-                                   word_pushes[at:at + split - start], strict=True)
-            )
-            at += end - start
-        for listed, spelling in zip(found, self._spellings(scored, rows, per_char), strict=True):
+        take, sizes, pushes = self._pushes(scored, rows)
+        block = np.repeat(np.tile([False, True], len(rows)), sizes)  # False: word, True: char
+        names = self._word_names()
+        word_columns = scored.column[take[~block]].tolist()
+        word_pushes = (slope * pushes[~block]).tolist()
+        spellings = self._spellings(scored, rows, take[block], pushes[block], sizes[1::2])
+        found: list[list[tuple[str, float]]] = []
+        at = 0
+        for size, spelling in zip(sizes[::2], spellings, strict=True):
+            listed = list(zip(map(names.__getitem__, word_columns[at:at + size]),
+                              word_pushes[at:at + size], strict=True))
             listed += ((f"spelling of {w!r}", slope * v) for w, v in spelling)
+            found.append(listed)
+            at += size
         # A structure feature that is present is measured from the training mean; one at 0 (no
         # links, no website...) or one of CONTEXT_FEATURES is not listed, its pull from the
         # mean goes into the baseline.
@@ -269,79 +268,82 @@ class LinearScorer:
             logits.append(float(-(a * decision + b)[0]))
         return logits
 
-    def _block_pushes(
+    def _pushes(
         self, scored: Scored, rows: Sequence[int]
-    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-        """For the n-gram entries of ``rows`` (in the batch's order): each column's sublinear
-        TF-IDF value, L2-normalised over its block, times its weight (what the column adds to
-        the raw decision value); and that push divided by the column's count."""
+    ) -> tuple[npt.NDArray[np.intp], list[int], npt.NDArray[np.float64]]:
+        """The n-gram entries of ``rows`` (their places in the batch, row by row, each row's
+        word block then its character block), each block's size, and each entry's push: its
+        sublinear TF-IDF value, L2-normalised over its block, times its weight (what the column
+        adds to the raw decision value)."""
         bounds = scored.bounds.tolist()
         value = scored.value
         norms: list[float] = []
         sizes: list[int] = []
         for row in rows:
-            for block in (2 * row, 2 * row + 1):
-                start, end = bounds[block], bounds[block + 1]
-                part = value[start:end]
+            for start, end in ((bounds[2 * row], bounds[2 * row + 1]),
+                               (bounds[2 * row + 1], bounds[2 * row + 2])):
+                part = value[start:end]  # one dot product per block, as for one document
                 norms.append(math.sqrt(float(part @ part)) or 1.0)
                 sizes.append(end - start)
-        starts = [bounds[2 * row] for row in rows]
-        lengths = [bounds[2 * row + 2] - bounds[2 * row] for row in rows]
-        offsets = np.repeat(np.asarray(starts, dtype=np.intp) - np.cumsum([0, *lengths[:-1]]),
-                            lengths)
-        take = np.arange(len(offsets), dtype=np.intp) + offsets
+        lengths = np.asarray(sizes, dtype=np.intp).reshape(-1, 2).sum(axis=1)
+        starts = np.asarray([bounds[2 * row] for row in rows], dtype=np.intp)
+        take = np.arange(int(lengths.sum()), dtype=np.intp) + np.repeat(
+            starts - (np.cumsum(lengths) - lengths), lengths
+        )
         pushes = value[take] / np.repeat(norms, sizes) * self._coef[scored.column[take]]
-        return pushes, pushes / scored.counts[take]
+        return take, sizes, pushes
 
     def _spellings(
-        self, scored: Scored, rows: Sequence[int], per_char: npt.NDArray[np.float64]
+        self,
+        scored: Scored,
+        rows: Sequence[int],
+        take: npt.NDArray[np.intp],
+        pushes: npt.NDArray[np.float64],
+        sizes: list[int],
     ) -> list[list[tuple[str, float]]]:
         """For each row, each distinct word of its text with the sum of its character n-grams'
-        shares (an n-gram's push divided by its count), summed in the text's order, where that
-        sum is not zero."""
-        bounds = scored.bounds.tolist()
+        shares (an n-gram's push divided by its count; ``take``, ``pushes`` and ``sizes`` are
+        the rows' character entries), summed in the text's order, where that sum is not zero."""
         width = len(self._idf)
-        keys: list[int] = []  # the character entries of all rows, as row * width + column
-        places: list[int] = []  # where each of them is in per_char
-        wanted: list[int] = []  # each word occurrence's n-gram columns, as keys like the above
-        lengths: list[int] = []  # n-gram columns per word occurrence
-        occurrences: list[int] = []  # the distinct word of each occurrence, over all rows
+        share = pushes / scored.counts[take]
+        key = np.repeat(np.arange(len(rows)), sizes) * width + scored.column[take]
+        order = np.argsort(key)  # to find (row, column) among the rows' entries
+        grams: list[tuple[int, ...]] = []  # each word occurrence's columns, over all rows
+        owner: list[int] = []  # the row of each occurrence
+        occurrences: list[int] = []  # its distinct word, numbered over all rows
         distinct: list[list[str]] = []
-        at = base = 0
+        total = 0  # distinct words so far
         for k, row in enumerate(rows):
-            start, split, end = bounds[2 * row: 2 * row + 3]
-            keys += (k * width + c for c in scored.column[split:end].tolist())
-            places += range(at + split - start, at + end - start)
-            at += end - start
-            index: dict[str, int] = {}
-            for word in scored.docs[row].text.lower().split():
-                grams = self._char_columns(word)
-                wanted += (k * width + c for c in grams)
-                lengths.append(len(grams))
-                occurrences.append(base + index.setdefault(word, len(index)))
-            distinct.append(list(index))
-            base += len(index)
-        key = np.fromiter(keys, dtype=np.int64, count=len(keys))
-        order = np.argsort(key)
-        found = order[np.searchsorted(key[order], np.fromiter(wanted, dtype=np.int64))]
-        shares = np.bincount(
-            np.repeat(np.arange(len(lengths)), lengths),
-            weights=per_char[np.asarray(places, dtype=np.intp)[found]], minlength=len(lengths),
+            words = scored.docs[row].text.lower().split()
+            grams += map(self._char_columns, words)
+            owner += [k] * len(words)
+            number = dict(zip(dict.fromkeys(words), itertools.count(total)))
+            occurrences += map(number.__getitem__, words)
+            distinct.append(list(number))
+            total += len(number)
+        lengths = np.fromiter(map(len, grams), dtype=np.intp, count=len(grams))
+        wanted = np.repeat(np.asarray(owner, dtype=np.intp), lengths) * width + np.fromiter(
+            itertools.chain.from_iterable(grams), dtype=np.intp, count=int(lengths.sum())
         )
-        sums = np.bincount(occurrences, weights=shares, minlength=base)
+        found = order[np.searchsorted(key[order], wanted)]
+        shares = np.bincount(
+            np.repeat(np.arange(len(grams)), lengths), weights=share[found],
+            minlength=len(grams),
+        )
+        sums = np.bincount(occurrences, weights=shares, minlength=total).tolist()
         result: list[list[tuple[str, float]]] = []
         at = 0
         for words in distinct:
-            result.append([(w, v) for w, v in zip(words, sums[at:at + len(words)].tolist(),
-                                                   strict=True) if v])
+            result.append([(w, v) for w, v in zip(words, sums[at:at + len(words)], strict=True)
+                           if v])
             at += len(words)
         return result
 
-    def _terms(self) -> list[str]:
-        """The word n-grams by column (built on first use)."""
-        if self._word_terms is None:
-            self._word_terms = list(self._word)
-        return self._word_terms
+    def _word_names(self) -> list[str]:
+        """Each word n-gram column's feature name, ``word 'x'`` (built on first use)."""
+        if self._word_names_cache is None:
+            self._word_names_cache = [f"word {term!r}" for term in self._word]
+        return self._word_names_cache
 
     def _word_counts(self, doc: Prepared) -> dict[int, int]:
         get = self._word.get
