@@ -221,7 +221,7 @@ class LinearScorer:
         a, b = self.calibration
         slope = -a
         take, sizes, pushes = self._pushes(scored, rows)
-        block = np.repeat(np.tile([False, True], len(rows)), sizes)  # False: word, True: char
+        block = np.repeat(np.array([False, True] * len(rows)), sizes)  # False: word, True: char
         names = self._word_names()
         word_columns = scored.column[take[~block]].tolist()
         word_pushes = (slope * pushes[~block]).tolist()
@@ -240,9 +240,9 @@ class LinearScorer:
         values = scored.structure[list(rows)]
         centred = (values - self._mean) / self._scale * self._structure_coef
         listed_mask = (values != 0) & ~_CONTEXT_MASK
-        intercept = np.full(len(rows), self.intercept)
-        for feature in range(len(STRUCTURE_FEATURES)):  # in order, as one float sum per row
-            intercept += np.where(listed_mask[:, feature], 0.0, centred[:, feature])
+        pulls = np.where(listed_mask, 0.0, centred)
+        pulls[:, 0] += self.intercept  # then summed one by one in order, as floats are
+        intercept = np.cumsum(pulls, axis=1)[:, -1]
         listed_rows, listed_features = np.nonzero(listed_mask)
         for k, feature, push in zip(listed_rows.tolist(), listed_features.tolist(),
                                     (slope * centred[listed_mask]).tolist(), strict=True):
