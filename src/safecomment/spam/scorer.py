@@ -12,6 +12,12 @@ prior's payload and adds the prior's calibrated log-odds, times one weight, to i
 Character n-grams are counted word by word through a cache of each word's known columns: a
 document's n-grams are the union of its words' (:func:`~safecomment.spam.features.char_ngrams`),
 and words repeat across comments, so most words cost one dict lookup instead of a dozen slices.
+
+:meth:`LinearScorer.scored` keeps a batch's arithmetic (:class:`Scored`), so that
+:meth:`LinearScorer.contributions` explains any of its documents without counting them again,
+all of them in a few numpy calls; where a batch's arithmetic could round differently from one
+document's (a block's L2 norm, a matrix product), it is redone per document, so an explanation
+does not depend on the batch it came from.
 """
 
 from __future__ import annotations
