@@ -79,6 +79,7 @@ def test_the_sample_export_explains_the_same_in_a_batch(
         batch = model.explain_batch(comments)
         assert batch == _one_by_one(model, comments, None)
         for explanation in batch:
+            assert all(type(c.value) is float for c in explanation.contributions)
             total = explanation.baseline + sum(c.value for c in explanation.contributions)
             assert 1 / (1 + np.exp(-total)) == pytest.approx(explanation.score, abs=1e-12)
     assert any("prior model" in {c.feature for c in e.contributions}
