@@ -29,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from safecomment import Comment, Moderator, SpamModel  # noqa: E402
+from safecomment import Comment, Decision, Moderator, SpamModel  # noqa: E402
 from safecomment.markup import SanitizedHTML  # noqa: E402
 from safecomment.moderation import CHUNK_SIZE  # noqa: E402
 from safecomment.readers import read_comments  # noqa: E402
@@ -59,10 +59,12 @@ class OneAtATime:
         return self.model.explain(comment, sanitized=sanitized)
 
 
-def moderation(model: SpamModel | OneAtATime, comments: list[Comment]) -> tuple[float, list]:
+def moderation(
+    model: SpamModel | OneAtATime, comments: list[Comment]
+) -> tuple[float, list[Decision]]:
     """CPU seconds of moderating ``comments``, and the decisions."""
     started = time.process_time()
-    decisions = list(Moderator(model=model).moderate_many(comments))  # type: ignore[arg-type]
+    decisions = list(Moderator(model=model).moderate_many(comments))
     return time.process_time() - started, decisions
 
 
