@@ -23,8 +23,9 @@ reason              action  when
 One module per concern: :mod:`.decision` (actions, :class:`Decision`), :mod:`.rules`
 (:class:`Rules`), :mod:`.checks` (one class per reason code), :mod:`.history`
 (:class:`History`, :class:`InMemoryHistory`), :mod:`.keyindex`, :mod:`.scorer`
-(:class:`SpamScorer`), :mod:`.assessor` (the per-comment work), :mod:`.workers` (the worker
-protocol) and :mod:`.moderator` (:class:`Moderator`).
+(:class:`SpamScorer` and the optional :class:`ReusesSanitized`, :class:`ExplainsBatch`),
+:mod:`.assessor` (the per-comment work), :mod:`.workers` (the worker protocol) and
+:mod:`.moderator` (:class:`Moderator`).
 """
 
 from __future__ import annotations
@@ -34,9 +35,9 @@ from .decision import ACTIONS, Action, Decision
 from .history import History, InMemoryHistory
 from .moderator import CHUNK_SIZE, CheckError, Moderator
 from .rules import Rules
-from .scorer import ReusesSanitized, SpamScorer
+from .scorer import ExplainsBatch, ReusesSanitized, SpamScorer
 
 __all__ = [
-    "ACTIONS", "CHUNK_SIZE", "Action", "Check", "CheckError", "Decision", "History",
-    "InMemoryHistory", "Moderator", "ReusesSanitized", "Rules", "SpamScorer",
+    "ACTIONS", "CHUNK_SIZE", "Action", "Check", "CheckError", "Decision", "ExplainsBatch",
+    "History", "InMemoryHistory", "Moderator", "ReusesSanitized", "Rules", "SpamScorer",
 ]

@@ -12,10 +12,11 @@ from ..policy import Policy
 from ..record import Comment
 from ..removals import removal_finder
 from ..sanitize import InputTooLongError, SanitizedHTML, sanitize
+from ..spam.explanation import Explanation
 from ..validate import ValidationError, ValidationRules, validate_comment
 from .checks import Assessed, Check, Rule
 from .decision import Action, Decision, strongest
-from .scorer import ReusesSanitized, SpamScorer
+from .scorer import ExplainsBatch, ReusesSanitized, SpamScorer
 
 __all__ = ["Assessor", "CheckFailure"]
 
@@ -56,17 +57,18 @@ class Assessor:
             if isinstance(model, ReusesSanitized) and model.sanitizing_policy == policy
             else None
         )
+        self._batch = model if isinstance(model, ExplainsBatch) else None
 
     def assess(self, comments: Sequence[Comment]) -> list[Decision | CheckFailure]:
-        """Decide each comment on its own, scoring spam in one batch."""
+        """Decide each comment on its own, scoring (and explaining) spam in one batch."""
         if not comments:
             return []
         cleaned = [self._clean(comment) for comment in comments]
-        if self._reuse is not None:
-            sanitized = [html if parsed else None for html, _, parsed in cleaned]
-            scores = self._reuse.score_batch(comments, sanitized=sanitized)
-        else:
-            scores = self.model.score_batch(comments)
+        sanitized = (
+            None if self._reuse is None
+            else [html if parsed else None for html, _, parsed in cleaned]
+        )
+        scores, why = self._scores(comments, sanitized)
         removals = removal_finder(self.policy)
         return [
             self._decide(
@@ -74,12 +76,38 @@ class Assessor:
                     comment, html, codes, score,
                     removals(comment.content, html) if parsed else (),
                 ),
-                html if parsed and self._reuse is not None else None,
+                why.get(index, ()),
             )
-            for comment, (html, codes, parsed), score in zip(
-                comments, cleaned, scores.tolist(), strict=True
+            for index, (comment, (html, codes, parsed), score) in enumerate(
+                zip(comments, cleaned, scores, strict=True)
             )
         ]
+
+    def _scores(
+        self, comments: Sequence[Comment], sanitized: list[SanitizedHTML | None] | None
+    ) -> tuple[list[float], dict[int, tuple[str, ...]]]:
+        """Each comment's spam score, and ``why`` (the model's three strongest features) for
+        each one at or above the hold threshold when the model explains."""
+        if self._batch is not None:  # explained from what scoring computed, in one pass
+            scored = self._batch.scored_batch(comments, sanitized=sanitized)
+            scores: list[float] = scored.scores.tolist()
+            held = [index for index, score in enumerate(scores) if score >= self.hold]
+            return scores, dict(zip(held, map(_why, scored.explain(held)), strict=True))
+        if self._reuse is not None:
+            scores = self._reuse.score_batch(comments, sanitized=sanitized).tolist()
+        else:
+            scores = self.model.score_batch(comments).tolist()
+        explain = getattr(self.model, "explain", None)
+        if not explain:
+            return scores, {}
+        return scores, {
+            index: _why(
+                explain(comment) if sanitized is None or sanitized[index] is None
+                else explain(comment, sanitized=sanitized[index])
+            )
+            for index, (comment, score) in enumerate(zip(comments, scores, strict=True))
+            if score >= self.hold
+        }
 
     def _clean(self, comment: Comment) -> tuple[SanitizedHTML, list[str], bool]:
         """The sanitised content, the validation codes (validation sanitises when it passes),
@@ -107,7 +135,7 @@ class Assessor:
         except InputTooLongError:
             return SanitizedHTML(""), [*codes, "content_too_long"], False
 
-    def _decide(self, found: Assessed, shared: SanitizedHTML | None) -> Decision | CheckFailure:
+    def _decide(self, found: Assessed, why: tuple[str, ...]) -> Decision | CheckFailure:
         reasons: list[str] = []
         for rule in self.rules:
             reasons.extend(rule.reasons(found))
@@ -117,14 +145,11 @@ class Assessor:
             except Exception as error:  # a site's own code: that comment fails, the run goes on
                 return CheckFailure(check.code, type(error).__name__)
         unique = tuple(dict.fromkeys(reasons))
-        explain = getattr(self.model, "explain", None)
-        why: tuple[str, ...] = ()
-        if explain and found.score >= self.hold:
-            explained = (
-                explain(found.comment) if shared is None
-                else explain(found.comment, sanitized=shared)
-            )
-            why = tuple(map(str, explained.top(3)))
         return Decision(
             strongest(unique, self.actions), found.score, unique, found.html, found.removed, why
         )
+
+
+def _why(explained: Explanation) -> tuple[str, ...]:
+    """A decision's ``why``: the explanation's three strongest features."""
+    return tuple(map(str, explained.top(3)))

@@ -28,6 +28,7 @@ import importlib.resources
 import io
 import json
 import math
+import operator
 import os
 import pickle
 import re
@@ -45,9 +46,9 @@ from ..errors import ModelVerificationError
 from ..markup import SanitizedHTML
 from ..policy import DEFAULT_POLICY, Policy
 from .explanation import Contribution, Explanation
-from .features import CommentLike, prepare
+from .features import CommentLike, Prepared, prepare
 from .format import BUNDLED_FILE, FORMAT, Thresholds
-from .scorer import LinearScorer
+from .scorer import LinearScorer, Scored
 
 __all__ = [
     "BUNDLED_FILE",
@@ -56,6 +57,7 @@ __all__ = [
     "MAX_FILE_BYTES",
     "MAX_PAYLOAD_BYTES",
     "ModelVerificationError",
+    "ScoredBatch",
     "SpamModel",
     "Thresholds",
     "manifest_path",
@@ -233,6 +235,51 @@ def _check_numbers(payload: Mapping[str, Any]) -> None:
         _number(payload.get("prior_coef"), "prior_coef")
 
 
+def _prepared(
+    comments: Iterable[str | CommentLike], sanitized: Sequence[SanitizedHTML | None] | None
+) -> list[Prepared]:
+    """Each comment prepared for scoring, with its sanitised HTML when ``sanitized`` has it."""
+    comments = list(comments)
+    if sanitized is None:
+        return [prepare(comment) for comment in comments]
+    if len(sanitized) != len(comments):
+        raise ValueError("sanitized must hold one entry per comment")
+    return list(map(prepare, comments, sanitized))
+
+
+class ScoredBatch:
+    """A batch's spam scores (:attr:`scores`, P(spam) in input order) from
+    :meth:`SpamModel.scored_batch`, ready to explain any of its comments cheaply."""
+
+    __slots__ = ("_scored", "_scorer", "scores")
+
+    def __init__(self, scorer: LinearScorer, scored: Scored | None) -> None:
+        """Wrap a scorer's :meth:`~.scorer.LinearScorer.scored` batch (``None``: no comments)."""
+        self._scorer = scorer
+        self._scored = scored
+        self.scores: npt.NDArray[np.float64] = (
+            np.zeros(0) if scored is None else scorer.probabilities(scored)
+        )
+
+    def explain(self, indices: Iterable[int] | None = None) -> list[Explanation]:
+        """:meth:`SpamModel.explain` of the comments at ``indices`` (all when ``None``), in
+        that order."""
+        rows = list(range(len(self.scores)) if indices is None else map(operator.index, indices))
+        if not rows:
+            return []
+        if self._scored is None or not all(0 <= row < len(self.scores) for row in rows):
+            raise IndexError(f"explain: an index outside this batch of {len(self.scores)}")
+        explained = []
+        for baseline, found in self._scorer.contributions(self._scored, rows):
+            ranked = sorted(found, key=lambda item: (-abs(item[1]), item[0]))
+            logit = baseline + math.fsum(value for _, value in found)
+            explained.append(Explanation(
+                1.0 / (1.0 + math.exp(-logit)), baseline,
+                tuple(map(Contribution._make, ranked)),
+            ))
+        return explained
+
+
 class SpamModel:
     """A calibrated spam scorer: :meth:`score` gives P(spam) in 0..1 for a comment or a text.
 
@@ -401,12 +448,30 @@ class SpamModel:
         ``sanitized`` (optional, one per comment) is each content as :func:`~safecomment.sanitize`
         made it with the default policy, or ``None``; it saves cleaning a comment again.
         """
-        comments = list(comments)
-        if sanitized is None:
-            return self._scorer.scores([prepare(comment) for comment in comments])
-        if len(sanitized) != len(comments):
-            raise ValueError("sanitized must hold one entry per comment")
-        return self._scorer.scores(list(map(prepare, comments, sanitized)))
+        return self._scorer.scores(_prepared(comments, sanitized))
+
+    def scored_batch(
+        self,
+        comments: Iterable[str | CommentLike],
+        *,
+        sanitized: Sequence[SanitizedHTML | None] | None = None,
+    ) -> ScoredBatch:
+        """:meth:`score_batch`'s scores, kept with what scoring computed so that any of the
+        comments can then be explained without being prepared or counted again."""
+        docs = _prepared(comments, sanitized)
+        if not docs:
+            return ScoredBatch(self._scorer, None)
+        return ScoredBatch(self._scorer, self._scorer.scored(docs))
+
+    def explain_batch(
+        self,
+        comments: Iterable[str | CommentLike],
+        *,
+        sanitized: Sequence[SanitizedHTML | None] | None = None,
+    ) -> list[Explanation]:
+        """:meth:`explain` for each comment, in input order, vectorised over the batch (the same
+        explanations, to the last bit); ``sanitized`` as in :meth:`score_batch`."""
+        return self.scored_batch(comments, sanitized=sanitized).explain()
 
     def explain(
         self, comment: str | CommentLike, *, sanitized: SanitizedHTML | None = None
@@ -417,13 +482,8 @@ class SpamModel:
         explanation's ``baseline`` plus all of them is the log-odds of :meth:`score`.
         ``sanitized`` saves a clean, as in :meth:`score_batch`.
         """
-        baseline, found = self._scorer.contributions(prepare(comment, sanitized))
-        ranked = sorted(found, key=lambda item: (-abs(item[1]), item[0]))
-        logit = baseline + math.fsum(value for _, value in found)
-        return Explanation(
-            1.0 / (1.0 + math.exp(-logit)), baseline,
-            tuple(Contribution(name, float(value)) for name, value in ranked),
-        )
+        shared = None if sanitized is None else [sanitized]
+        return self.explain_batch([comment], sanitized=shared)[0]
 
     @property
     def pipeline(self) -> Any:

@@ -12,14 +12,21 @@ prior's payload and adds the prior's calibrated log-odds, times one weight, to i
 Character n-grams are counted word by word through a cache of each word's known columns: a
 document's n-grams are the union of its words' (:func:`~safecomment.spam.features.char_ngrams`),
 and words repeat across comments, so most words cost one dict lookup instead of a dozen slices.
+
+:meth:`LinearScorer.scored` keeps a batch's arithmetic (:class:`Scored`), so that
+:meth:`LinearScorer.contributions` explains any of its documents without counting them again,
+all of them in a few numpy calls; where a batch's arithmetic could round differently from one
+document's (a block's L2 norm, a matrix product), it is redone per document, so an explanation
+does not depend on the batch it came from.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -33,10 +40,26 @@ from .features import (
     word_ngrams,
 )
 
-__all__ = ["LinearScorer", "encode_array", "prior_logits"]
+__all__ = ["LinearScorer", "Scored", "encode_array", "prior_logits"]
 
 _CACHED_WORDS: Final = 30_000  # words whose character n-gram columns are kept (~10 MB at most)
 _FLOAT: Final = np.dtype("<f8")  # how arrays are stored in a payload: little-endian float64
+_CONTEXT_MASK: Final = np.array([name in CONTEXT_FEATURES for name in STRUCTURE_FEATURES])
+
+
+class Scored(NamedTuple):
+    """What :meth:`LinearScorer.scored` computed for a batch, kept so that any of its documents
+    can be explained without preparing or counting it again."""
+
+    docs: Sequence[Prepared]
+    column: npt.NDArray[np.intp]  # each document's known word n-grams, then its character ones
+    counts: npt.NDArray[np.float64]  # how often each occurs in its document
+    value: npt.NDArray[np.float64]  # its sublinear TF-IDF value, before the L2 norm
+    bounds: npt.NDArray[np.intp]  # where each document's two blocks start, then the end
+    text_sums: npt.NDArray[np.float64]  # each document's two n-gram blocks' share of decision
+    structure: npt.NDArray[np.float64]  # structure_matrix(docs)
+    decision: npt.NDArray[np.float64]  # the raw decision value, before calibration
+    prior: Scored | None  # the prior's own, for a model with a prior
 
 
 def _array(data: object, size: int, name: str) -> npt.NDArray[np.float64]:
@@ -68,7 +91,7 @@ class LinearScorer:
 
     __slots__ = (
         "_by_word", "_char", "_coef", "_idf", "_mean", "_scale", "_structure_coef", "_word",
-        "_word_terms",
+        "_word_names_cache",
         "calibration", "intercept", "prior", "prior_coef",
     )
 
@@ -109,7 +132,7 @@ class LinearScorer:
         if not all(map(math.isfinite, numbers)):
             raise ValueError("intercept, calibration and prior_coef must be finite")
         self._by_word: dict[str, tuple[int, ...]] = {}
-        self._word_terms: list[str] | None = None
+        self._word_names_cache: list[str] | None = None
 
     def to_payload(self) -> dict[str, Any]:
         """The entries :meth:`__init__` reads, as builtins only (bytes for arrays)."""
@@ -135,18 +158,25 @@ class LinearScorer:
         """P(spam) for each prepared document."""
         if not docs:
             return np.zeros(0)
+        return self.probabilities(self.scored(docs))
+
+    def probabilities(self, scored: Scored) -> npt.NDArray[np.float64]:
+        """P(spam) for each document of a :meth:`scored` batch."""
         a, b = self.calibration
-        result: npt.NDArray[np.float64] = 1.0 / (1.0 + np.exp(a * self._decision(docs) + b))
+        result: npt.NDArray[np.float64] = 1.0 / (1.0 + np.exp(a * scored.decision + b))
         return result
 
     def logits(self, docs: Sequence[Prepared]) -> npt.NDArray[np.float64]:
         """The calibrated log-odds of spam for each prepared document."""
         a, b = self.calibration
-        result: npt.NDArray[np.float64] = -(a * self._decision(docs) + b)
+        result: npt.NDArray[np.float64] = -(a * self.scored(docs).decision + b)
         return result
 
-    def _decision(self, docs: Sequence[Prepared]) -> npt.NDArray[np.float64]:
-        """The linear model's raw decision value (before calibration) for each document."""
+    def scored(
+        self, docs: Sequence[Prepared], structure: npt.NDArray[np.float64] | None = None
+    ) -> Scored:
+        """The linear model's arithmetic for each document, up to its raw decision value
+        (before calibration); ``structure`` is :func:`structure_matrix` of ``docs`` if known."""
         columns: list[int] = []
         counts: list[int] = []
         sizes: list[int] = []  # per document: known word n-grams, then known character n-grams
@@ -156,78 +186,170 @@ class LinearScorer:
                 counts += counted.values()
                 sizes.append(len(counted))
         column = np.fromiter(columns, dtype=np.intp, count=len(columns))
-        value = np.log(np.fromiter(counts, dtype=np.float64, count=len(counts)))
+        count = np.fromiter(counts, dtype=np.float64, count=len(counts))
+        value = np.log(count)
         value += 1.0
         value *= self._idf[column]
         segment = np.repeat(np.arange(len(sizes)), sizes)  # 2 * document + block
         squares = np.bincount(segment, weights=value * value, minlength=len(sizes))
         dot = np.bincount(segment, weights=value * self._coef[column], minlength=len(sizes))
         text = np.divide(dot, np.sqrt(squares), out=np.zeros(len(sizes)), where=squares > 0)
-        scaled = (structure_matrix(docs) - self._mean) / self._scale
+        if structure is None:
+            structure = structure_matrix(docs)
+        scaled = (structure - self._mean) / self._scale
+        text_sums = text.reshape(-1, 2).sum(axis=1)
         decision: npt.NDArray[np.float64] = (
-            self.intercept + text.reshape(-1, 2).sum(axis=1) + scaled @ self._structure_coef
+            self.intercept + text_sums + scaled @ self._structure_coef
         )
+        prior = None
         if self.prior is not None:
-            decision += self.prior_coef * self.prior.logits(docs)
-        return decision
+            prior = self.prior.scored(docs, structure)
+            a, b = self.prior.calibration
+            decision += self.prior_coef * -(a * prior.decision + b)
+        bounds = np.zeros(len(sizes) + 1, dtype=np.intp)
+        np.cumsum(sizes, out=bounds[1:])
+        return Scored(docs, column, count, value, bounds, text_sums, structure, decision, prior)
 
-    def contributions(self, doc: Prepared) -> tuple[float, list[tuple[str, float]]]:
-        """How one document's score comes about, in calibrated log-odds of spam.
+    def contributions(
+        self, scored: Scored, rows: Sequence[int]
+    ) -> list[tuple[float, list[tuple[str, float]]]]:
+        """How each of the ``rows`` of a :meth:`scored` batch comes about, in calibrated
+        log-odds of spam, with the very arithmetic of explaining one document alone.
 
-        Returns the baseline (the intercept's share) and ``(feature, contribution)`` for each
-        feature that is present; baseline plus contributions is the document's log-odds. Word
-        n-grams are named ``word 'x'``, the character n-grams are summed per word of the text
-        (``spelling of 'x'``), structure features keep their names, a prior is ``prior model``.
+        For each row: the baseline (the intercept's share) and ``(feature, contribution)`` for
+        each feature that is present; baseline plus contributions is the document's log-odds.
+        Word n-grams are named ``word 'x'``, the character n-grams are summed per word of the
+        text (``spelling of 'x'``), structure features keep their names, a prior is ``prior
+        model``.
         """
+        if not rows:
+            return []
         a, b = self.calibration
         slope = -a
-        found: list[tuple[str, float]] = []
-        word = self._word_counts(doc)
-        if word:
-            terms = self._terms()
-            found += (
-                (f"word {terms[c]!r}", slope * push) for c, push in self._pushes(word).items()
-            )
-        chars = self._char_counts(doc)
-        pushes = self._pushes(chars)
-        per_char = {c: push / chars[c] for c, push in pushes.items()}
-        per_word: dict[str, float] = {}
-        for text_word in doc.text.lower().split():
-            share = sum(per_char[c] for c in self._char_columns(text_word))
-            per_word[text_word] = per_word.get(text_word, 0.0) + share
-        found += ((f"spelling of {w!r}", slope * v) for w, v in per_word.items() if v)
+        take, sizes, pushes = self._pushes(scored, rows)
+        block = np.repeat(np.array([False, True] * len(rows)), sizes)  # False: word, True: char
+        names = self._word_names()
+        word_columns = scored.column[take[~block]].tolist()
+        word_pushes = (slope * pushes[~block]).tolist()
+        spellings = self._spellings(scored, rows, take[block], pushes[block], sizes[1::2])
+        found: list[list[tuple[str, float]]] = []
+        at = 0
+        for size, spelling in zip(sizes[::2], spellings, strict=True):
+            listed = list(zip(map(names.__getitem__, word_columns[at:at + size]),
+                              word_pushes[at:at + size], strict=True))
+            listed += ((f"spelling of {w!r}", slope * v) for w, v in spelling)
+            found.append(listed)
+            at += size
         # A structure feature that is present is measured from the training mean; one at 0 (no
         # links, no website...) or one of CONTEXT_FEATURES is not listed, its pull from the
         # mean goes into the baseline.
-        intercept = self.intercept
-        values = structure_matrix([doc])[0]
+        values = scored.structure[list(rows)]
         centred = (values - self._mean) / self._scale * self._structure_coef
-        for name, value, push in zip(STRUCTURE_FEATURES, values, centred, strict=True):
-            if value and name not in CONTEXT_FEATURES:
-                found.append((name, slope * float(push)))
-            else:
-                intercept += float(push)
-        if self.prior is not None:
-            found.append(("prior model", slope * self.prior_coef * float(
-                self.prior.logits([doc])[0])))
-        return -(a * intercept + b), found
+        listed_mask = (values != 0) & ~_CONTEXT_MASK
+        pulls = np.where(listed_mask, 0.0, centred)
+        pulls[:, 0] += self.intercept  # then summed one by one in order, as floats are
+        intercept = np.cumsum(pulls, axis=1)[:, -1]
+        listed_rows, listed_features = np.nonzero(listed_mask)
+        for k, feature, push in zip(listed_rows.tolist(), listed_features.tolist(),
+                                    (slope * centred[listed_mask]).tolist(), strict=True):
+            found[k].append((STRUCTURE_FEATURES[feature], push))
+        if self.prior is not None and scored.prior is not None:
+            for listed, logit in zip(found, self.prior._alone_logits(scored.prior, rows),
+                                     strict=True):
+                listed.append(("prior model", slope * self.prior_coef * logit))
+        baselines = (-(a * intercept + b)).tolist()
+        return list(zip(baselines, found, strict=True))
 
-    def _pushes(self, counted: Mapping[int, int]) -> dict[int, float]:
-        """Each column's sublinear TF-IDF value, L2-normalised over the block, times its weight:
-        what the column adds to the raw decision value."""
-        if not counted:
-            return {}
-        column = np.fromiter(counted.keys(), dtype=np.intp, count=len(counted))
-        value = 1.0 + np.log(np.fromiter(counted.values(), dtype=np.float64, count=len(counted)))
-        value *= self._idf[column]
-        value /= math.sqrt(float(value @ value)) or 1.0
-        return dict(zip(counted.keys(), (value * self._coef[column]).tolist(), strict=True))
+    def _alone_logits(self, scored: Scored, rows: Sequence[int]) -> list[float]:
+        """The calibrated log-odds of each of the ``rows`` of a :meth:`scored` batch, each
+        computed as for a batch of that one document (a batch's matrix product may round
+        differently from one row's)."""
+        a, b = self.calibration
+        logits: list[float] = []
+        for row in rows:
+            scaled = (scored.structure[row:row + 1] - self._mean) / self._scale
+            decision = (
+                self.intercept + scored.text_sums[row:row + 1] + scaled @ self._structure_coef
+            )
+            logits.append(float(-(a * decision + b)[0]))
+        return logits
 
-    def _terms(self) -> list[str]:
-        """The word n-grams by column (built on first use)."""
-        if self._word_terms is None:
-            self._word_terms = list(self._word)
-        return self._word_terms
+    def _pushes(
+        self, scored: Scored, rows: Sequence[int]
+    ) -> tuple[npt.NDArray[np.intp], list[int], npt.NDArray[np.float64]]:
+        """The n-gram entries of ``rows`` (their places in the batch, row by row, each row's
+        word block then its character block), each block's size, and each entry's push: its
+        sublinear TF-IDF value, L2-normalised over its block, times its weight (what the column
+        adds to the raw decision value)."""
+        bounds = scored.bounds.tolist()
+        value = scored.value
+        norms: list[float] = []
+        sizes: list[int] = []
+        for row in rows:
+            for start, end in ((bounds[2 * row], bounds[2 * row + 1]),
+                               (bounds[2 * row + 1], bounds[2 * row + 2])):
+                part = value[start:end]  # one dot product per block, as for one document
+                norms.append(math.sqrt(float(part @ part)) or 1.0)
+                sizes.append(end - start)
+        lengths = np.asarray(sizes, dtype=np.intp).reshape(-1, 2).sum(axis=1)
+        starts = np.asarray([bounds[2 * row] for row in rows], dtype=np.intp)
+        take = np.arange(int(lengths.sum()), dtype=np.intp) + np.repeat(
+            starts - (np.cumsum(lengths) - lengths), lengths
+        )
+        pushes = value[take] / np.repeat(norms, sizes) * self._coef[scored.column[take]]
+        return take, sizes, pushes
+
+    def _spellings(
+        self,
+        scored: Scored,
+        rows: Sequence[int],
+        take: npt.NDArray[np.intp],
+        pushes: npt.NDArray[np.float64],
+        sizes: list[int],
+    ) -> list[list[tuple[str, float]]]:
+        """For each row, each distinct word of its text with the sum of its character n-grams'
+        shares (an n-gram's push divided by its count; ``take``, ``pushes`` and ``sizes`` are
+        the rows' character entries), summed in the text's order, where that sum is not zero."""
+        width = len(self._idf)
+        share = pushes / scored.counts[take]
+        key = np.repeat(np.arange(len(rows)), sizes) * width + scored.column[take]
+        order = np.argsort(key)  # to find (row, column) among the rows' entries
+        grams: list[tuple[int, ...]] = []  # each word occurrence's columns, over all rows
+        owner: list[int] = []  # the row of each occurrence
+        occurrences: list[int] = []  # its distinct word, numbered over all rows
+        distinct: list[list[str]] = []
+        total = 0  # distinct words so far
+        for k, row in enumerate(rows):
+            words = scored.docs[row].text.lower().split()
+            grams += map(self._char_columns, words)
+            owner += [k] * len(words)
+            number = dict(zip(dict.fromkeys(words), itertools.count(total)))
+            occurrences += map(number.__getitem__, words)
+            distinct.append(list(number))
+            total += len(number)
+        lengths = np.fromiter(map(len, grams), dtype=np.intp, count=len(grams))
+        wanted = np.repeat(np.asarray(owner, dtype=np.intp), lengths) * width + np.fromiter(
+            itertools.chain.from_iterable(grams), dtype=np.intp, count=int(lengths.sum())
+        )
+        found = order[np.searchsorted(key[order], wanted)]
+        shares = np.bincount(
+            np.repeat(np.arange(len(grams)), lengths), weights=share[found],
+            minlength=len(grams),
+        )
+        sums = np.bincount(occurrences, weights=shares, minlength=total).tolist()
+        result: list[list[tuple[str, float]]] = []
+        at = 0
+        for words in distinct:
+            result.append([(w, v) for w, v in zip(words, sums[at:at + len(words)], strict=True)
+                           if v])
+            at += len(words)
+        return result
+
+    def _word_names(self) -> list[str]:
+        """Each word n-gram column's feature name, ``word 'x'`` (built on first use)."""
+        if self._word_names_cache is None:
+            self._word_names_cache = [f"word {term!r}" for term in self._word]
+        return self._word_names_cache
 
     def _word_counts(self, doc: Prepared) -> dict[int, int]:
         get = self._word.get
