@@ -3,7 +3,8 @@ last bit, for any batch of real comments; and moderation's `why` from one pass p
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +23,9 @@ from safecomment.sanitize import sanitize
 from safecomment.spam.corpora import load_corpus
 from safecomment.spam.explanation import Explanation
 from safecomment.spam.train import train_from_comments
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+from bench_explain import OneAtATime  # noqa: E402  (the benchmark's one-at-a-time model)
 
 _EXAMPLES = settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
@@ -113,34 +117,14 @@ def test_batch_edges_are_refused_or_empty(bundled: SpamModel) -> None:
     assert bundled.explain("") == bundled.explain_batch([""])[0]
 
 
-class _OneAtATime:
-    """The bundled model without scored_batch: the moderator explains comment by comment."""
-
-    def __init__(self, model: SpamModel) -> None:
-        self.model = model
-        self.thresholds = model.thresholds
-        self.sanitizing_policy = model.sanitizing_policy
-
-    def score_batch(
-        self,
-        comments: Iterable[Comment],
-        *,
-        sanitized: Sequence[SanitizedHTML | None] | None = None,
-    ) -> np.ndarray:
-        return self.model.score_batch(comments, sanitized=sanitized)
-
-    def explain(self, comment: Comment, *, sanitized: SanitizedHTML | None = None) -> Explanation:
-        return self.model.explain(comment, sanitized=sanitized)
-
-
 def test_moderation_explains_a_chunk_at_once_as_it_did_one_by_one(bundled: SpamModel) -> None:
     assert isinstance(bundled, ExplainsBatch)
-    assert not isinstance(_OneAtATime(bundled), ExplainsBatch)
+    assert not isinstance(OneAtATime(bundled), ExplainsBatch)
     comments = _sample() * 3 + labelled_comments(per_class=20, seed=5)
     rules = Rules(hold_threshold=0.3)  # more comments explained
     batch = list(Moderator(model=bundled, rules=rules).moderate_many(comments, chunk_size=7))
     alone = list(
-        Moderator(model=_OneAtATime(bundled), rules=rules).moderate_many(comments, chunk_size=7)
+        Moderator(model=OneAtATime(bundled), rules=rules).moderate_many(comments, chunk_size=7)
     )
     assert batch == alone
     explained = [d for d in batch if d.why]
