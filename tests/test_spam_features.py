@@ -201,3 +201,16 @@ def test_a_user_handle_a_quoted_body_and_form_fields_are_features() -> None:
     # a bare text (a YouTube comment, an SMS) came with no form: the model tells the domains apart
     assert feature(prepare('"quoted"'), "form_fields") == 0.0
     assert feature(prepare(Comment("4", "x", author_url="https://a.example")), "form_fields") == 1
+
+
+@pytest.mark.parametrize(("text", "asks"), [
+    ("Like this comment if you're watching in 2015", 1),
+    ("Thumbs up if shrek brought you here", 1),
+    ("sub4sub and follow for follow", 2),
+    ("Please subscribe to my channel, give it a like!", 2),
+    ("Check out the docs, they explain the config", 0),  # a call to action, not bait
+    ("I like this post and the way you explain it", 0),
+    ("I subscribed to the feed after reading this", 0),
+])
+def test_asking_for_likes_and_subscribers_is_engagement_bait(text: str, asks: int) -> None:
+    assert feature(prepare(text), "engagement_bait") == pytest.approx(math.log1p(asks))

@@ -19,10 +19,13 @@ from safecomment.spam.model import manifest_path
 from safecomment.spam.train import (
     HOLD,
     MIN_PER_CLASS,
+    RECIPE_OPTIONS,
+    SITE_OPTIONS,
     TrainingOptions,
     choose_thresholds,
     train,
     train_from_comments,
+    train_recipe,
 )
 
 
@@ -259,3 +262,14 @@ def test_a_site_with_too_few_ham_keeps_its_prior_s_spam_threshold() -> None:
     # from MIN_SITE_HAM ham on, the site's own validation sets it
     enough = labelled_comments(per_class=MIN_SITE_HAM, sources=("site",), seed=7)
     assert train_from_comments(enough, prior=prior).thresholds.spam < prior.thresholds.spam
+
+
+def test_the_recipe_holds_at_one_half_and_site_models_cap_the_ham_they_hold(
+    comments: list[Comment], model: SpamModel
+) -> None:
+    # the recipe balances every source's classes, so its calibrated 0.5 is the hold; a site's
+    # export is not balanced, so a site model raises hold until at most 10% of its ham is held
+    assert RECIPE_OPTIONS.max_ham_held is None
+    assert SITE_OPTIONS == replace(RECIPE_OPTIONS, max_ham_held=0.1)
+    assert model.manifest["training"]["options"]["max_ham_held"] == 0.1
+    assert train_recipe(comments).manifest["training"]["options"]["max_ham_held"] is None

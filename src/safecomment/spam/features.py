@@ -61,7 +61,7 @@ STRUCTURE_FEATURES: Final = (
     "digit_ratio", "repeated_chars", "phone_numbers", "emails", "length", "calls_to_action",
     "self_promotion", "website_path_depth", "website_in_body", "name_is_person", "name_is_url",
     "name_words", "thread_overlap", "generic_praise", "bbcode_links", "percent_encoded",
-    "name_is_handle", "quoted_body", "form_fields",
+    "name_is_handle", "quoted_body", "form_fields", "engagement_bait",
 )
 """Names of the columns :func:`structure` returns, in order."""
 
@@ -102,6 +102,14 @@ _GENERIC_PRAISE: Final = re.compile(
     r"this (?:blog|website|site)|(?:came|come) across|look(?:ing)? forward to|"
     r"(?:new|more) posts?|rss feed|subscribe to your|share (?:this|it) with|my friends?|"
     r"(?:very|really) (?:informative|helpful|useful)|lot of (?:info|information))\b"
+)
+# Asking for likes, thumbs up, subscribers or follows ("like this comment if...", "sub4sub"):
+# YouTube's commonest link-less spam, which a blog reader's "check out the docs" is not.
+_ENGAGEMENT_BAIT: Final = re.compile(
+    r"\b(?:(?:like|thumbs? up|upvote) (?:this|my) comment|thumbs? up if|like if|"
+    r"(?:like|sub|follow) (?:4|for) (?:like|sub|follow)|sub4sub|"
+    r"(?:sub|subscribe|follow) (?:to )?(?:me|my)\b|"
+    r"give (?:it|this|me) a (?:like|thumbs)|subscribe|subscribers)\b"
 )
 _PERCENT: Final = re.compile(r"%[0-9a-fA-F]{2}")
 _BBCODE: Final = re.compile(r"\[(?:url|link)[=\]]", re.IGNORECASE)
@@ -312,6 +320,7 @@ def structure(doc: Prepared) -> list[float]:
         float(bool(_HANDLE.fullmatch(name.strip()))),
         float(bool(_QUOTED.fullmatch(text))),
         float(bool(doc.has_author_url or name or doc.thread)),
+        math.log1p(len(_ENGAGEMENT_BAIT.findall(lower))),
     ]
 
 

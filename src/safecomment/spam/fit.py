@@ -80,8 +80,9 @@ about the next ham when the ham are few (the rule of three; figures in the model
 
 @dataclass(frozen=True, slots=True)
 class TrainingOptions:
-    """How a model is trained (the bundled recipe and site models use
-    :data:`~safecomment.spam.train.RECIPE_OPTIONS`)."""
+    """How a model is trained (the bundled recipe uses
+    :data:`~safecomment.spam.train.RECIPE_OPTIONS`, site models
+    :data:`~safecomment.spam.train.SITE_OPTIONS`)."""
 
     c: float = 20.0
     """Inverse L2 regularisation strength of the logistic regression."""

@@ -63,7 +63,7 @@ __all__ = [
     "manifest_path",
 ]
 
-BUNDLED_SHA256: Final = "2d679748944424e97bee05b19a082d432f73a088cb12d1e504f8bb34da97d215"
+BUNDLED_SHA256: Final = "2eaf4a2e64a3afd9e9792682f7d7fac292fff2e99f2abb467e50f61d33542f89"
 """SHA-256 of the bundled model file; ``safecomment train --bundled`` prints it."""
 
 MAX_FILE_BYTES: Final = 64 * 1024 * 1024
