@@ -284,6 +284,8 @@ def test_train_then_moderate_with_the_model_then_evaluate(tmp_path: Path) -> Non
 
     evaluated = run("evaluate", *exports, "--json")
     assert evaluated.exit_code == 0, evaluated.output
+    one = run("evaluate", exports[0])  # leave-one-source-out needs two sources: a usage error
+    assert one.exit_code == 2 and "two or more sources" in one.stderr
     report = json.loads(evaluated.stdout)
     assert [fold["source"] for fold in report["folds"]] == [str(p) for p in exports]
     assert {"accuracy", "precision", "recall", "f1", "roc_auc", "mcc", "ham_blocked"} <= set(

@@ -11,6 +11,7 @@ import pytest
 
 from fixtures.spam import labelled_comments
 from safecomment import Comment
+from safecomment.errors import TrainingError
 from safecomment.spam.evaluate import (
     GOALS,
     LABEL_AUDIT,
@@ -73,9 +74,9 @@ def test_plot_writes_a_png(report: EvaluationReport, tmp_path: Path) -> None:
 
 
 def test_one_source_cannot_be_left_out() -> None:
-    with pytest.raises(ValueError, match="two or more sources"):
+    with pytest.raises(TrainingError, match="two or more sources"):
         leave_one_source_out(labelled_comments(sources=("alone",)))
-    with pytest.raises(ValueError, match="no labelled comments from source 'nowhere'"):
+    with pytest.raises(TrainingError, match="no labelled comments from source 'nowhere'"):
         leave_one_source_out(labelled_comments(per_class=6), held_out=["nowhere"])
 
 

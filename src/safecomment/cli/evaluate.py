@@ -45,7 +45,7 @@ def evaluate(
     (each YouTube video and each blog held out, each blog site-adapted, SMS, the shipped
     model on what it never saw), then the issue's goals next to the measured figures.
     """
-    from ..readers import ExportError
+    from ..errors import SafecommentError
     from ..record import Comment
     from ..spam.evaluate import (
         BundledEvaluation,
@@ -65,5 +65,5 @@ def evaluate(
         click.echo(result.to_json() if as_json else result.to_table())
         if plot is not None:
             click.echo(f"wrote {result.plot(plot)}", err=True)
-    except (ExportError, ImportError, OSError, ValueError) as error:
+    except (ImportError, OSError, SafecommentError) as error:
         fail(str(error))

@@ -188,7 +188,7 @@ def _load_model(path: Path | None) -> Any:
 
     try:
         return SpamModel.load(path)
-    except (OSError, ValueError) as error:
+    except (OSError, SafecommentError) as error:
         where = "bundled model" if path is None else path.name
         fail(str(error) if where in str(error) else f"{where}: {error}")
 

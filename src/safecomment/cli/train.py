@@ -48,7 +48,7 @@ def train(
     one source for validation (leave one source out from three sources on). Then moderate with
     it: safecomment moderate --model OUTPUT EXPORT
     """
-    from ..readers import ExportError
+    from ..errors import SafecommentError
     from ..spam.model import SpamModel
     from ..spam.train import train_bundled, train_from_comments
 
@@ -62,7 +62,7 @@ def train(
                 prior=None if no_prior else SpamModel.load(),
             )
         digest = model.save(output)
-    except (ExportError, OSError, ValueError) as error:
+    except (OSError, SafecommentError) as error:
         fail(str(error))
     validation = model.manifest["metrics"]["validation"]
     click.echo(f"wrote {output} and its manifest; sha256 {digest}")

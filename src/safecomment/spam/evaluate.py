@@ -19,6 +19,7 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
+from ..errors import TrainingError
 from ..record import Comment
 from .corpora import YOUTUBE, load_corpus
 from .fit import TrainingOptions
@@ -170,12 +171,12 @@ def leave_one_source_out(
     labelled = [c for c in comments if c.status in ("spam", "approved")]
     sources = sorted({c.source for c in labelled})
     if len(sources) < 2:
-        raise ValueError("leave-one-source-out needs comments from two or more sources")
+        raise TrainingError("leave-one-source-out needs comments from two or more sources")
     folds = []
     for source in sources if held_out is None else held_out:
         test = [c for c in labelled if c.source == source]
         if not test:
-            raise ValueError(f"no labelled comments from source {source!r}")
+            raise TrainingError(f"no labelled comments from source {source!r}")
         training = [c for c in labelled if c.source != source]
         if weighted:
             model = train_recipe(training, options=options)

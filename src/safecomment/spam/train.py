@@ -135,7 +135,7 @@ def train_from_comments(
     """
     ham = frozenset(ham_statuses)
     if "spam" in ham:
-        raise ValueError("'spam' cannot be a ham status")
+        raise TrainingError("'spam' cannot be a ham status")
     kept: list[Comment] = []
     skipped: Counter[str] = Counter()
     for comment in comments:
