@@ -92,11 +92,17 @@ class Nh3Engine:
     def clean(self, text: str) -> str:
         """Parse and sanitise ``text`` (already free of lone surrogates)."""
         out: str = self._cleaner.clean(text)
-        if self._suspect is not None and (found := self._suspect(out, 0)) is not None:
-            out = self._drop_unsafe(out, found)
+        suspect = self._suspect
+        if suspect is not None and (found := suspect(out, 0)) is not None:
+            out = self._drop_unsafe(out, found, suspect)
         return out
 
-    def _drop_unsafe(self, out: str, found: re.Match[str] | None) -> str:
+    def _drop_unsafe(
+        self, out: str, found: re.Match[str] | None,
+        suspect: Callable[[str, int], re.Match[str] | None],
+    ) -> str:
+        """``out`` without the URL attributes whose value is unsafe, from the ``suspect`` value
+        ``found`` on (each next one found by ``suspect``)."""
         # nh3 output escapes '<' in text and '"', '<', '>' in attribute values, so a marker
         # (' href="') after a '<' with no '>' since is an attribute; its value ends at the next '"'.
         pieces: list[str] = []
@@ -117,7 +123,7 @@ class Nh3Engine:
                 if last_lt > last_gt:
                     pieces.append(out[kept:start])
                     kept = value_end + 1
-            found = self._suspect(out, value_end + 1) if self._suspect is not None else None
+            found = suspect(out, value_end + 1)
         pieces.append(out[kept:])
         return "".join(pieces)
 
